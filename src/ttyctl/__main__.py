@@ -1,0 +1,5 @@
+"""``python -m ttyctl``: the command-line tool."""
+
+from ttyctl.cli import main
+
+raise SystemExit(main())

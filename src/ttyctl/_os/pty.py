@@ -1,0 +1,120 @@
+"""PTY pairs and window sizes."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import struct
+import termios
+from dataclasses import dataclass
+from typing import final
+
+from ..errors import ClosedResourceError
+
+__all__ = ["PtyPair", "Winsize", "get_winsize", "open_pty", "set_winsize"]
+
+_WINSIZE = struct.Struct("HHHH")
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Winsize:
+    """A terminal's size in character cells (and, rarely used, in pixels)."""
+
+    rows: int
+    cols: int
+    xpixel: int = 0
+    ypixel: int = 0
+
+
+def get_winsize(fd: int) -> Winsize:
+    """Return the window size of the terminal open on ``fd`` (TIOCGWINSZ).
+
+    Raises :class:`OSError` (``ENOTTY``) when ``fd`` is not a terminal.
+    """
+    raw = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * _WINSIZE.size)
+    rows, cols, xpixel, ypixel = _WINSIZE.unpack(raw)
+    return Winsize(rows, cols, xpixel, ypixel)
+
+
+def set_winsize(fd: int, size: Winsize) -> None:
+    """Set the window size of the terminal open on ``fd`` (TIOCSWINSZ).
+
+    Set on a PTY master, the kernel sends SIGWINCH to the foreground process
+    group of the session whose ctty the PTY is, when the size changed.
+    """
+    packed = _WINSIZE.pack(size.rows, size.cols, size.xpixel, size.ypixel)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, packed)
+
+
+@final
+class PtyPair:
+    """A PTY master and its slave, both open close-on-exec.
+
+    The pair owns both descriptors. :meth:`take_master` and :meth:`close_slave`
+    transfer or end that ownership one end at a time; a closed end reads as -1.
+    """
+
+    __slots__ = ("master", "slave", "slave_path")
+
+    def __init__(self, master: int, slave: int, slave_path: str) -> None:
+        self.master = master
+        self.slave = slave
+        self.slave_path = slave_path
+
+    def take_master(self) -> int:
+        """Hand the master over to the caller, who must close it."""
+        fd = self.master
+        if fd < 0:
+            raise ClosedResourceError("the PTY master was already taken or closed")
+        self.master = -1
+        return fd
+
+    def close_slave(self) -> None:
+        """Close the slave end if it is still open here."""
+        fd, self.slave = self.slave, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def close(self) -> None:
+        """Close whatever ends this pair still owns."""
+        self.close_slave()
+        fd, self.master = self.master, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __enter__(self) -> PtyPair:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_pty(winsize: Winsize | None = None) -> PtyPair:
+    """Open a new PTY pair, both ends close-on-exec and blocking.
+
+    The slave is opened with ``O_NOCTTY`` (glibc's ``openpty``), so the caller
+    never acquires it as its own controlling terminal. Raises :class:`OSError`
+    when the kernel has no PTY left (``ENOSPC`` once /proc/sys/kernel/pty/max
+    is reached), with nothing left open.
+    """
+    try:
+        master, slave = os.openpty()  # both non-inheritable (close-on-exec)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OSError(
+                errno.ENOSPC,
+                "no PTY left: the kernel's limit /proc/sys/kernel/pty/max is reached",
+                "/dev/ptmx",
+            ) from exc
+        raise
+    pair = PtyPair(master, slave, "")
+    try:
+        pair.slave_path = os.ttyname(slave)
+        if winsize is not None:
+            set_winsize(master, winsize)
+    except BaseException:
+        pair.close()
+        raise
+    return pair

@@ -1,0 +1,36 @@
+"""One place that turns exceptions into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from ..errors import TtyctlError, UsageError
+from ..sansio.exitstatus import EXIT_TTYCTL_FAILED, EXIT_USAGE
+
+__all__ = ["fail", "run_guarded"]
+
+
+def fail(message: str, code: int) -> int:
+    """Print ``ttyctl: message`` on stderr and return ``code``."""
+    print(f"ttyctl: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def run_guarded(command: Callable[[list[str]], int], argv: list[str]) -> int:
+    """Run a subcommand's ``main``; map ttyctl and OS errors to a line and a code.
+
+    Usage errors exit 2, ttyctl's own failures and refusals by the kernel 125,
+    Ctrl-C 130.
+    """
+    try:
+        return command(argv)
+    except UsageError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    except TtyctlError as exc:
+        return fail(str(exc), getattr(exc, "exit_code", EXIT_TTYCTL_FAILED))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}", EXIT_TTYCTL_FAILED)
+    except KeyboardInterrupt:
+        return 130

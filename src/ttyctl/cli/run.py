@@ -1,0 +1,76 @@
+"""``ttyctl run``: run a program on a new PTY, as leader of its own session."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+
+from ..sansio.exitstatus import (
+    EXIT_CANNOT_EXECUTE,
+    EXIT_NOT_FOUND,
+    EXIT_TTYCTL_FAILED,
+    shell_exit_code,
+)
+from ._errors import fail
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ttyctl run``."""
+    parser = argparse.ArgumentParser(
+        prog="ttyctl run",
+        description="Run CMD on a new PTY as leader of a new session whose controlling "
+        "terminal is that PTY, and relay it to this terminal or these pipes. Exits with "
+        "CMD's status: its code, 128+N if signal N killed it, 127 if not found, 126 if "
+        "it cannot be executed, 125 if ttyctl itself failed.",
+    )
+    parser.add_argument(
+        "-d", "--detach", action="store_true",
+        help="start CMD in a session of its own with no controlling terminal, print its "
+        "pid and return at once",
+    )
+    parser.add_argument("--rows", type=int, help="rows of the new terminal")
+    parser.add_argument("--cols", type=int, help="columns of the new terminal")
+    parser.add_argument("--stdout", metavar="FILE", help="with --detach: append stdout to FILE")
+    parser.add_argument("--stderr", metavar="FILE", help="with --detach: append stderr to FILE")
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Parse ``argv``, run the program and return the exit status to report."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no command given (ttyctl run -- CMD [ARG...])")
+    if (args.rows is None) != (args.cols is None):
+        parser.error("--rows and --cols go together")
+    if not args.detach and (args.stdout or args.stderr):
+        parser.error("--stdout and --stderr apply with --detach")
+    try:
+        if args.detach:
+            from ..runner import run_detached
+
+            print(run_detached(command, stdout=args.stdout, stderr=args.stderr), flush=True)
+            return 0
+        from .._os.pty import Winsize
+        from ..runner import run_console
+
+        size = None if args.rows is None else Winsize(args.rows, args.cols)
+        return shell_exit_code(run_console(command, winsize=size))
+    except OSError as exc:
+        return _spawn_failure(exc, command[0])
+
+
+def _spawn_failure(exc: OSError, program: str) -> int:
+    """Report an exec failure as shells do: 127 not found, 126 not executable."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None or os.path.basename(str(exc.filename)) != os.path.basename(program):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{reason}", EXIT_TTYCTL_FAILED)
+    if exc.errno == errno.ENOENT:
+        return fail(f"{program}: command not found", EXIT_NOT_FOUND)
+    return fail(f"{program}: {reason.lower()}", EXIT_CANNOT_EXECUTE)

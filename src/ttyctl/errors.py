@@ -1,0 +1,70 @@
+"""The exception hierarchy of ttyctl.
+
+Every error that ttyctl itself decides on derives from :class:`TtyctlError`.
+Where the kernel refused something (a program that does not exist, a descriptor
+that is not a terminal, a permission), ttyctl raises the standard :class:`OSError`
+subclass with the errno and the file name, as the standard library does.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClosedResourceError",
+    "ConsoleSocketError",
+    "ExpectTimeout",
+    "NotATerminalError",
+    "PlatformError",
+    "ProtocolError",
+    "ServerError",
+    "TerminalError",
+    "TtyctlError",
+    "UsageError",
+]
+
+
+class TtyctlError(Exception):
+    """Base class of every error raised by ttyctl's own checks."""
+
+
+class PlatformError(TtyctlError):
+    """ttyctl runs on Linux only; raised on import elsewhere."""
+
+
+class UsageError(TtyctlError, ValueError):
+    """The caller passed arguments that cannot work together (a local error)."""
+
+
+class ClosedResourceError(TtyctlError):
+    """An operation used a descriptor that this object already closed."""
+
+
+class TerminalError(TtyctlError):
+    """A terminal could not be set up as asked (for example as a controlling terminal)."""
+
+
+class NotATerminalError(TerminalError):
+    """A path or descriptor that had to be a terminal is not one."""
+
+
+class ConsoleSocketError(TtyctlError):
+    """A peer on a console socket broke the protocol (a remote error)."""
+
+
+class ProtocolError(TtyctlError):
+    """A peer sent bytes that do not follow ttyctl's framed protocol (a remote error)."""
+
+
+class ServerError(TtyctlError):
+    """The named-console server refused a request or could not be reached."""
+
+
+class ExpectTimeout(TtyctlError, TimeoutError):
+    """An expect or readuntil call timed out.
+
+    ``before`` holds every byte seen since the call started, so the caller can
+    report what the program printed instead of the awaited pattern.
+    """
+
+    def __init__(self, message: str, before: bytes = b"") -> None:
+        super().__init__(message)
+        self.before = before

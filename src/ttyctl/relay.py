@@ -1,0 +1,163 @@
+"""The relay loop between the caller's stdio and a console's PTY master."""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import signal
+from collections.abc import Callable
+from typing import Final
+
+from ._os.pty import get_winsize, set_winsize
+from .process import Process, read_master
+
+__all__ = ["FORWARDED_SIGNALS", "relay"]
+
+#: Signals that ``ttyctl run`` passes on to the program's process group.
+FORWARDED_SIGNALS: Final = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT)
+
+_CHUNK = 65536
+_EOF_CHAR = b"\x04"  # VEOF at its default; sent when a piped stdin ends
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A handler that only makes the signal wake the loop (through the wakeup fd)."""
+
+
+def relay(
+    proc: Process,
+    stdin_fd: int | None,
+    stdout_fd: int,
+    *,
+    winsize_from: int | None = None,
+    on_output: Callable[[bytes], None] | None = None,
+    on_resize: Callable[[int, int], None] | None = None,
+) -> int:
+    """Copy ``stdin_fd`` to the console and the console to ``stdout_fd``.
+
+    Returns the program's return code once it has ended and all of its output
+    was written out. While it runs: SIGWINCH copies the size of ``winsize_from``
+    (the caller's terminal) to the console; SIGTERM, SIGHUP, SIGINT and SIGQUIT
+    are passed on to the program's process group. When ``stdin_fd`` is not a
+    terminal and reaches its end, an end-of-file character is typed, as a user
+    would press Ctrl-D. Must run in the main thread (it installs signal
+    handlers, and puts back the previous ones when it returns).
+
+    End of output: on Linux the master reads ``EIO`` once every descriptor of
+    the slave is closed and everything queued has been read. If the program
+    exits while another process still holds its terminal, what is queued is
+    read and the relay ends with the program.
+    """
+    master = proc.fileno()
+    os.set_blocking(master, False)
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    handled = (signal.SIGWINCH, *FORWARDED_SIGNALS)
+    previous = {signum: signal.signal(signum, _ignore) for signum in handled}
+    old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        return _loop(proc, master, stdin_fd, stdout_fd, wake_r, pidfd,
+                     winsize_from, on_output, on_resize)
+    finally:
+        signal.set_wakeup_fd(old_wakeup)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for fd in (wake_r, wake_w, pidfd):
+            os.close(fd)
+
+
+def _loop(
+    proc: Process,
+    master: int,
+    stdin_fd: int | None,
+    stdout_fd: int,
+    wake_r: int,
+    pidfd: int,
+    winsize_from: int | None,
+    on_output: Callable[[bytes], None] | None,
+    on_resize: Callable[[int, int], None] | None,
+) -> int:
+    poller = select.poll()
+    poller.register(master, select.POLLIN)
+    poller.register(wake_r, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+    if stdin_fd is not None:
+        poller.register(stdin_fd, select.POLLIN)
+    stdin_is_tty = stdin_fd is not None and os.isatty(stdin_fd)
+    pending_input = b""
+    output_ok = True
+    read = os.read
+    while True:
+        for fd, _ in poller.poll():
+            if fd == master:
+                data = read_master_nonblocking(master)
+                if data is None:
+                    continue
+                if not data:
+                    return proc.wait()
+                if on_output is not None:
+                    on_output(data)
+                if output_ok:
+                    output_ok = _write_all(stdout_fd, data)
+            elif fd == stdin_fd:
+                try:
+                    data = read(stdin_fd, _CHUNK)
+                except OSError:  # the caller's terminal hung up
+                    data = b""
+                if not data:
+                    poller.unregister(stdin_fd)
+                    if not stdin_is_tty:
+                        data = _EOF_CHAR
+                pending_input += data
+                if pending_input:
+                    poller.modify(master, select.POLLIN | select.POLLOUT)
+            elif fd == wake_r:
+                for signum in read(wake_r, 256):
+                    if signum == signal.SIGWINCH:
+                        if winsize_from is not None:
+                            size = get_winsize(winsize_from)
+                            set_winsize(master, size)
+                            if on_resize is not None:
+                                on_resize(size.rows, size.cols)
+                    else:
+                        proc.signal_group(signum)
+            elif fd == pidfd:
+                # The program ended: take what is queued, then stop.
+                while data := read_master_nonblocking(master):
+                    if on_output is not None:
+                        on_output(data)
+                    if output_ok:
+                        output_ok = _write_all(stdout_fd, data)
+                return proc.wait()
+        if pending_input:
+            try:
+                written = os.write(master, pending_input)
+            except BlockingIOError:
+                written = 0
+            pending_input = pending_input[written:]
+            if not pending_input:
+                poller.modify(master, select.POLLIN)
+
+
+def read_master_nonblocking(master: int) -> bytes | None:
+    """Read a non-blocking master: bytes, ``b""`` at end of file, ``None`` if empty."""
+    try:
+        return read_master(master, _CHUNK)
+    except BlockingIOError:
+        return None
+
+
+def _write_all(fd: int, data: bytes) -> bool:
+    """Write ``data`` whole to ``fd``; False once the reader went away."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            select.select([], [fd], [])
+        except OSError as exc:
+            if exc.errno in (errno.EPIPE, errno.EIO, errno.EBADF):
+                return False
+            raise
+    return True
