@@ -15,6 +15,17 @@ __all__ = ["COMMANDS", "main"]
 #: subcommand name -> (module under ttyctl.cli, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run a program on a new PTY as its session's leader, relay its console"),
+    "ps": ("ps", "show sessions, process groups and controlling terminals"),
+    "stdio": ("stdio", "show where a process's descriptors point, and which is its ctty"),
+    "demo": ("demo", "run the seed documents' experiments live on throwaway PTYs"),
+    "init": ("init", "stage-1 init: setsid, TIOCSCTTY, dup2, exec; PID 1 duties"),
+    "recvtty": ("recvtty", "receive consoles over a runc --console-socket"),
+    "server": ("server", "the per-user server that holds named consoles"),
+    "new": ("new", "start a program in a named console held by the server"),
+    "attach": ("attach", "attach this terminal to a named console"),
+    "ls": ("ls", "list the named consoles"),
+    "kill": ("kill", "send a signal to a named console's program"),
+    "rm": ("rm", "forget a named console whose program has exited"),
 }
 
 
