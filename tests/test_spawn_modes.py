@@ -110,7 +110,8 @@ def test_cwd_is_applied(strategy: str, tmp_path: os.PathLike[str]) -> None:
 
 
 def test_env_is_the_given_one() -> None:
-    with ttyctl.spawn(["sh", "-c", 'echo "[$FOO]"'], env={"FOO": "bar", "PATH": "/usr/bin:/bin"}) as proc:
+    env = {"FOO": "bar", "PATH": "/usr/bin:/bin"}
+    with ttyctl.spawn(["sh", "-c", 'echo "[$FOO]"'], env=env) as proc:
         assert proc.wait(timeout=10) == 0
         assert proc.read() == b"[bar]\r\n"
 

@@ -72,7 +72,7 @@ def run_detached(
     created 0644) or /dev/null. The caller does not wait for it.
     """
     with ExitStack() as stack:
-        files = []
+        files: list[int | None] = []
         for path in (stdout, stderr):
             if path is None:
                 files.append(None)

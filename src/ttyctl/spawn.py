@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from ._os.fds import inheritable_fds
 from ._os.pty import Winsize, open_pty
@@ -66,7 +66,7 @@ def spawn(
     new_group: bool = False,
     strategy: Strategy = "auto",
     preexec_fn: Callable[[], None] | None = None,
-    termios_attrs: list[object] | None = None,
+    termios_attrs: list[Any] | None = None,
 ) -> Process:
     """Start ``argv`` and return its :class:`Process`.
 

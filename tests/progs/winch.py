@@ -3,7 +3,6 @@
 import fcntl
 import signal
 import struct
-import sys
 import termios
 
 

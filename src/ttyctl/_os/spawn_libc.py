@@ -40,7 +40,8 @@ def _load() -> Any:
 
 def _cstrings(items: list[bytes]) -> Any:
     array = (ctypes.c_char_p * (len(items) + 1))()
-    array[:-1] = items
+    for index, item in enumerate(items):
+        array[index] = item
     array[len(items)] = None
     return array
 
@@ -96,9 +97,10 @@ def spawn_libc(plan: SpawnPlan) -> int:
                 libc.sigaddset(ctypes.byref(sigdef), int(signum))
             empty = _SigSet()
             libc.sigemptyset(ctypes.byref(empty))
-            _check(libc.posix_spawnattr_setsigdefault(ctypes.byref(attr), ctypes.byref(sigdef)), "sigdef")
-            _check(libc.posix_spawnattr_setsigmask(ctypes.byref(attr), ctypes.byref(empty)), "sigmask")
-            _check(libc.posix_spawnattr_setflags(ctypes.byref(attr), ctypes.c_short(flags)), "flags")
+            attr_ref = ctypes.byref(attr)
+            _check(libc.posix_spawnattr_setsigdefault(attr_ref, ctypes.byref(sigdef)), "sigdef")
+            _check(libc.posix_spawnattr_setsigmask(attr_ref, ctypes.byref(empty)), "sigmask")
+            _check(libc.posix_spawnattr_setflags(attr_ref, ctypes.c_short(flags)), "flags")
             argv = _cstrings([os.fsencode(a) for a in plan.argv])
             envp = _cstrings([os.fsencode(k) + b"=" + os.fsencode(v) for k, v in plan.env.items()])
             pid = ctypes.c_int(0)

@@ -72,7 +72,7 @@ def raw_mode(fd: int) -> Iterator[TermiosAttrs]:
     :class:`termios.error` when ``fd`` is not a terminal.
     """
     saved = termios.tcgetattr(fd)
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def _restore_and_die(signum: int, frame: FrameType | None) -> None:
         restore_termios(fd, saved)
