@@ -7,8 +7,7 @@ import fcntl
 import os
 import struct
 import termios
-from dataclasses import dataclass
-from typing import final
+from typing import NamedTuple, final
 
 from ..errors import ClosedResourceError
 
@@ -17,10 +16,12 @@ __all__ = ["PtyPair", "Winsize", "get_winsize", "open_pty", "set_winsize"]
 _WINSIZE = struct.Struct("HHHH")
 
 
-@final
-@dataclass(frozen=True, slots=True)
-class Winsize:
-    """A terminal's size in character cells (and, rarely used, in pixels)."""
+class Winsize(NamedTuple):
+    """A terminal's size in character cells (and, rarely used, in pixels).
+
+    A named tuple rather than a dataclass: ``ttyctl run`` imports this module,
+    and ``dataclasses`` costs several milliseconds to import.
+    """
 
     rows: int
     cols: int

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import final
 
 __all__ = ["SpawnPlan"]
 
 
 @final
-@dataclass(slots=True)
 class SpawnPlan:
-    """Everything a strategy needs to start one program.
+    """Everything a strategy needs to start one program (a plain class: no
+    ``dataclasses`` import on the hot path).
 
     ``path`` is the resolved executable and ``argv`` its arguments. ``ctty_path``
     (with ``ctty_fd``, its open descriptor in the parent) names the terminal that
@@ -23,17 +22,30 @@ class SpawnPlan:
     ``close_fds`` are inheritable descriptors of the parent to close in the child.
     """
 
-    path: str
-    argv: Sequence[str]
-    env: Mapping[str, str]
-    cwd: str | None = None
-    setsid: bool = False
-    new_group: bool = False
-    ctty_path: str | None = None
-    ctty_fd: int = -1
-    stdio: tuple[int, int, int] = (-1, -1, -1)
-    pass_fds: tuple[int, ...] = ()
-    close_fds: list[int] = field(default_factory=list)
+    __slots__ = (
+        "argv", "close_fds", "ctty_fd", "ctty_path", "cwd", "env", "new_group",
+        "pass_fds", "path", "setsid", "stdio",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: str | None = None,
+        pass_fds: tuple[int, ...] = (),
+    ) -> None:
+        self.path = path
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.pass_fds = pass_fds
+        self.setsid = False
+        self.new_group = False
+        self.ctty_path: str | None = None
+        self.ctty_fd = -1
+        self.stdio: tuple[int, int, int] = (-1, -1, -1)
+        self.close_fds: list[int] = []
 
     def file_actions(self) -> list[tuple[int, ...] | tuple[int, int, str, int, int]]:
         """The plan as ``os.posix_spawn`` file actions, in the order they must run.
