@@ -91,9 +91,16 @@ def _loop(
     while True:
         for fd, _ in poller.poll():
             if fd == master:
-                data = read_master_nonblocking(master)
-                if data is None:
+                # The hot path: one read (the line discipline hands out at
+                # most 4 KiB), one write; nothing else allocated.
+                try:
+                    data = read(master, _CHUNK)
+                except BlockingIOError:
                     continue
+                except OSError as exc:
+                    if exc.errno != errno.EIO:
+                        raise
+                    data = b""  # EIO: every slave descriptor is closed
                 if not data:
                     return proc.wait()
                 if on_output is not None:
@@ -124,11 +131,11 @@ def _loop(
                         proc.signal_group(signum)
             elif fd == pidfd:
                 # The program ended: take what is queued, then stop.
-                while data := read_master_nonblocking(master):
+                while rest := read_master_nonblocking(master):
                     if on_output is not None:
-                        on_output(data)
+                        on_output(rest)
                     if output_ok:
-                        output_ok = _write_all(stdout_fd, data)
+                        output_ok = _write_all(stdout_fd, rest)
                 return proc.wait()
         if pending_input:
             try:
@@ -150,7 +157,17 @@ def read_master_nonblocking(master: int) -> bytes | None:
 
 def _write_all(fd: int, data: bytes) -> bool:
     """Write ``data`` whole to ``fd``; False once the reader went away."""
-    view = memoryview(data)
+    try:
+        written = os.write(fd, data)
+    except BlockingIOError:
+        written = 0
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EIO, errno.EBADF):
+            return False
+        raise
+    if written == len(data):
+        return True
+    view = memoryview(data)[written:]
     while view:
         try:
             view = view[os.write(fd, view):]
