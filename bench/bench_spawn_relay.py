@@ -70,7 +70,7 @@ SPAWNERS: dict[str, Callable[[], None]] = {
 def time_interleaved(funcs: dict[str, Callable[[], None]], reps: int) -> dict[str, list[float]]:
     """Time each function ``reps`` times, round-robin so noise hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in funcs}
-    for name, func in funcs.items():  # warm up imports and caches
+    for func in funcs.values():  # warm up imports and caches
         func()
     for _ in range(reps):
         for name, func in funcs.items():

@@ -106,7 +106,8 @@ def open_pty(winsize: Winsize | None = None) -> PtyPair:
         if exc.errno == errno.ENOSPC:
             raise OSError(
                 errno.ENOSPC,
-                "no PTY left: the kernel's limit /proc/sys/kernel/pty/max is reached",
+                "no PTY left: the kernel's limit is reached (/proc/sys/kernel/pty/max,"
+                " or the max= option of this devpts mount)",
                 "/dev/ptmx",
             ) from exc
         raise
