@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Final
 
 from ._os.pty import get_winsize, set_winsize
-from .process import Process, read_master
+from .errors import ExpectTimeout
+from .process import Process
 
 __all__ = ["FORWARDED_SIGNALS", "relay"]
 
@@ -102,7 +103,7 @@ def _loop(
                         raise
                     data = b""  # EIO: every slave descriptor is closed
                 if not data:
-                    return proc.wait()
+                    return _finish(proc, stdout_fd, output_ok, on_output)
                 if on_output is not None:
                     on_output(data)
                 if output_ok:
@@ -131,12 +132,7 @@ def _loop(
                         proc.signal_group(signum)
             elif fd == pidfd:
                 # The program ended: take what is queued, then stop.
-                while rest := read_master_nonblocking(master):
-                    if on_output is not None:
-                        on_output(rest)
-                    if output_ok:
-                        output_ok = _write_all(stdout_fd, rest)
-                return proc.wait()
+                return _finish(proc, stdout_fd, output_ok, on_output)
         if pending_input:
             try:
                 written = os.write(master, pending_input)
@@ -147,12 +143,26 @@ def _loop(
                 poller.modify(master, select.POLLIN)
 
 
-def read_master_nonblocking(master: int) -> bytes | None:
-    """Read a non-blocking master: bytes, ``b""`` at end of file, ``None`` if empty."""
-    try:
-        return read_master(master, _CHUNK)
-    except BlockingIOError:
-        return None
+def _finish(
+    proc: Process,
+    stdout_fd: int,
+    output_ok: bool,
+    on_output: Callable[[bytes], None] | None,
+) -> int:
+    """Reap the program, then write out whatever output is still queued."""
+    returncode = proc.wait()  # also moves what the master still holds into proc
+    while True:
+        try:
+            data = proc.read(timeout=0)
+        except ExpectTimeout:
+            break  # another process still holds the terminal, silent for now
+        if not data:
+            break
+        if on_output is not None:
+            on_output(data)
+        if output_ok:
+            output_ok = _write_all(stdout_fd, data)
+    return returncode
 
 
 def _write_all(fd: int, data: bytes) -> bool:
