@@ -109,7 +109,9 @@ def list_pids(proc: str = "/proc") -> list[int]:
     return sorted(int(name) for name in os.listdir(proc) if name.isdecimal())
 
 
-def read_process(pid: int, namer: TtyNamer | None = None, proc: str = "/proc") -> ProcessInfo | None:
+def read_process(
+    pid: int, namer: TtyNamer | None = None, proc: str = "/proc"
+) -> ProcessInfo | None:
     """Read one process; None when it does not exist (or ended meanwhile).
 
     Raises :class:`PermissionError` only if /proc itself refuses (hidepid);
@@ -271,6 +273,7 @@ def descriptors(
         link = f"{base}/fd/{fd}"
         try:
             target = os.readlink(link)
+            kind: FdKind
             if target.startswith("anon_inode:"):
                 kind, terminal, tty, ctty = "anon inode", False, None, False
             else:
