@@ -105,7 +105,7 @@ def _wait_stopped_or_exited(pid: int) -> dict[str, Any]:
 
 
 def _child_run(body: Callable[[Report], None], pty: PtyPair | None = None, *,
-               new_session: bool = True, timeout: float = 5.0) -> list[dict[str, Any]]:  # fmt: skip
+               new_session: bool = True, timeout: float = 5.0) -> list[dict[str, Any]]:
     """Run ``body`` in a child and collect every report until it exits."""
     close = (pty.master,) if pty is not None else ()
     reports = []
@@ -149,7 +149,7 @@ def c01_setsid_new_session_and_group() -> Observation:
     ok = b["sid"] != b["pid"] and a["sid"] == a["pid"] and a["pgid"] == a["pid"]
     return Observation(ok, f"Before setsid() process {a['pid']} was in session {b['sid']} and "
                        f"group {b['pgid']}; after it, session {a['sid']} and group {a['pgid']}: "
-                       "its own, as leader of both.", f)  # fmt: skip
+                       "its own, as leader of both.", f)
 
 
 def c02_setsid_drops_ctty() -> Observation:
@@ -162,7 +162,7 @@ def c02_setsid_drops_ctty() -> Observation:
             before = {"tty_nr": _self_stat()["tty_nr"], "dev_tty": _dev_tty()}
             os.setsid()
             report({"before": before, "after": {"tty_nr": _self_stat()["tty_nr"],
-                                                "dev_tty": _dev_tty()}})  # fmt: skip
+                                                "dev_tty": _dev_tty()}})
             os._exit(0)
         os.waitpid(pid, 0)
 
@@ -170,10 +170,11 @@ def c02_setsid_drops_ctty() -> Observation:
         f = _keyed(_child_run(body, pty))
         nr = _nr(pty.slave_path)
     ok = f["before"] == {"tty_nr": nr, "dev_tty": "ok"} and f["after"] == {
-        "tty_nr": 0, "dev_tty": "ENXIO"}  # fmt: skip
+        "tty_nr": 0, "dev_tty": "ENXIO"}
     return Observation(ok, f"A child that inherited {pty.slave_path} as its ctty (tty_nr "
                        f"{f['before']['tty_nr']}) has none after setsid(): tty_nr "
-                       f"{f['after']['tty_nr']}, and /dev/tty gives {f['after']['dev_tty']}.", f)  # fmt: skip
+                       f"{f['after']['tty_nr']}, and /dev/tty gives "
+                       f"{f['after']['dev_tty']}.", f)
 
 
 def c03_tiocsctty_needs_leader_without_ctty() -> Observation:
@@ -194,7 +195,7 @@ def c03_tiocsctty_needs_leader_without_ctty() -> Observation:
     return Observation(ok, f"TIOCSCTTY from a process that is not a session leader: "
                        f"{f['not_leader']}; from the leader with no ctty: "
                        f"{f['leader_without_ctty']}; from that leader once it has one: "
-                       f"{f['leader_with_ctty']}.", f)  # fmt: skip
+                       f"{f['leader_with_ctty']}.", f)
 
 
 def c04_setsid_sctty_dup2() -> Observation:
@@ -205,25 +206,26 @@ def c04_setsid_sctty_dup2() -> Observation:
         st = _self_stat()
         os.write(1, b"hello from the slave\r\n")
         report({**st, "isatty": [os.isatty(fd) for fd in (0, 1, 2)],
-                "ttyname0": os.ttyname(0), "dev_tty": _dev_tty()})  # fmt: skip
+                "ttyname0": os.ttyname(0), "dev_tty": _dev_tty()})
 
     with pty:
         f = _keyed(_child_run(body, pty))
         seen = os.read(pty.master, 4096)
         nr = _nr(pty.slave_path)
     ok = (f["tty_nr"] == nr and f["tpgid"] == f["pid"] and f["isatty"] == [True] * 3
-          and f["ttyname0"] == pty.slave_path and b"hello from the slave" in seen)  # fmt: skip
+          and f["ttyname0"] == pty.slave_path and b"hello from the slave" in seen)
     f["master_read"] = seen.decode(errors="replace")
     return Observation(ok, f"After setsid, TIOCSCTTY on {pty.slave_path} and dup2 to 0/1/2 "
                        f"the kernel lists it as the ctty (tty_nr {f['tty_nr']}, foreground "
-                       "group = the process) and what it writes on fd 1 arrives on the master.", f)  # fmt: skip
+                       "group = the process) and what it writes on fd 1 arrives on the "
+                       "master.", f)
 
 
 _KEYS = ((b"\x03", "SIGINT"), (b"\x1a", "SIGTSTP"), (b"\x1c", "SIGQUIT"))
 
 
 def _pending_after(block: set[signal.Signals], ready: Callable[[], None],
-                   gate: int) -> list[str]:  # fmt: skip
+                   gate: int) -> list[str]:
     """Block ``block``, say ready, wait for a byte on ``gate``, return what is pending."""
     signal.pthread_sigmask(signal.SIG_BLOCK, block)
     ready()
@@ -265,8 +267,8 @@ def c05_keyboard_signals_to_foreground() -> Observation:
     ok = facts["foreground"] == want and facts["background"] == []
     return Observation(ok, "Ctrl-C, Ctrl-Z and Ctrl-\\ typed on the master reached the "
                        f"foreground group as {', '.join(map(str, facts['foreground']))}; a "
-                       f"background group of the same session got {facts['background'] or 'nothing'}.",
-                       facts)  # fmt: skip
+                       "background group of the same session got "
+                       f"{facts['background'] or 'nothing'}.", facts)
 
 
 def c06_own_session_no_ctrl_c() -> Observation:
@@ -302,10 +304,10 @@ def c06_own_session_no_ctrl_c() -> Observation:
         for _ in range(3):
             facts.update(child.next())
     ok = (facts["own_session"] == [] and facts["same_group"] == ["SIGINT"]
-          and facts["leader_got"] == "SIGINT")  # fmt: skip
+          and facts["leader_got"] == "SIGINT")
     return Observation(ok, "After Ctrl-C, a child that called setsid() had "
                        f"{facts['own_session'] or 'no signal'} pending; its sibling that stayed in "
-                       f"the foreground group had {facts['same_group']}.", facts)  # fmt: skip
+                       f"the foreground group had {facts['same_group']}.", facts)
 
 
 def c07_resize_sigwinch() -> Observation:
@@ -337,7 +339,7 @@ def c07_resize_sigwinch() -> Observation:
     ok = facts["foreground"] == "SIGWINCH" and facts["background"] == []
     return Observation(ok, f"Resizing the master to 40x120 sent {facts['foreground']} to the "
                        f"foreground group and {facts['background'] or 'nothing'} to a "
-                       "background group.", facts)  # fmt: skip
+                       "background group.", facts)
 
 
 def c08_background_ttin_ttou() -> Observation:
@@ -371,10 +373,10 @@ def c08_background_ttin_ttou() -> Observation:
     with pty:
         f = _keyed(_child_run(body, pty))
     ok = f == {"read": {"stopped_by": "SIGTTIN"}, "write_no_tostop": {"exit": 0},
-               "write_tostop": {"stopped_by": "SIGTTOU"}}  # fmt: skip
+               "write_tostop": {"stopped_by": "SIGTTOU"}}
     return Observation(ok, f"A background group reading the ctty: {f['read']}; writing without "
                        f"TOSTOP: {f['write_no_tostop']}; writing with TOSTOP: "
-                       f"{f['write_tostop']}.", f)  # fmt: skip
+                       f"{f['write_tostop']}.", f)
 
 
 def c09_stdio_on_terminal_is_not_ctty() -> Observation:
@@ -386,17 +388,17 @@ def c09_stdio_on_terminal_is_not_ctty() -> Observation:
         report({"without": {"isatty": [os.isatty(fd) for fd in (0, 1, 2)],
                             "tty_nr": _self_stat()["tty_nr"], "dev_tty": _dev_tty()}})
         _sctty(0)
-        report({"with": {"tty_nr": _self_stat()["tty_nr"], "dev_tty": _dev_tty()}})  # fmt: skip
+        report({"with": {"tty_nr": _self_stat()["tty_nr"], "dev_tty": _dev_tty()}})
 
     with pty:
         f = _keyed(_child_run(body, pty))
         nr = _nr(pty.slave_path)
     w = f["without"]
     ok = (w == {"isatty": [True] * 3, "tty_nr": 0, "dev_tty": "ENXIO"}
-          and f["with"] == {"tty_nr": nr, "dev_tty": "ok"})  # fmt: skip
+          and f["with"] == {"tty_nr": nr, "dev_tty": "ok"})
     return Observation(ok, f"With 0/1/2 on {pty.slave_path} but no TIOCSCTTY, isatty() is true "
                        f"yet tty_nr is {w['tty_nr']} and /dev/tty gives {w['dev_tty']}; "
-                       "only TIOCSCTTY makes it the ctty.", f)  # fmt: skip
+                       "only TIOCSCTTY makes it the ctty.", f)
 
 
 def c10_isatty_false_for_file() -> Observation:
@@ -413,7 +415,7 @@ def c10_isatty_false_for_file() -> Observation:
         f = _keyed(_child_run(body, pty))
     ok = f == {"terminal": True, "file": False}
     return Observation(ok, f"isatty(0) with stdin on a terminal: {f['terminal']}; redirected "
-                       f"from a file: {f['file']}.", f)  # fmt: skip
+                       f"from a file: {f['file']}.", f)
 
 
 def c11_open_by_leader_acquires_ctty() -> Observation:
@@ -431,7 +433,7 @@ def c11_open_by_leader_acquires_ctty() -> Observation:
     ok = f == {"before": 0, "after": nr, "dev_tty": "ok"}
     return Observation(ok, f"A session leader with no ctty opened {pty.slave_path} without "
                        f"O_NOCTTY: tty_nr went from {f['before']} to {f['after']} and /dev/tty "
-                       f"now opens ({f['dev_tty']}).", f)  # fmt: skip
+                       f"now opens ({f['dev_tty']}).", f)
 
 
 def c12_noctty_or_not_leader_does_not_acquire() -> Observation:
@@ -452,10 +454,11 @@ def c12_noctty_or_not_leader_does_not_acquire() -> Observation:
     with pty:
         f = _keyed(_child_run(body, pty))
     ok = f == {"leader_o_noctty": 0, "not_leader": 0, "not_leader_dev_tty": "ENXIO",
-               "leader_after": 0}  # fmt: skip
+               "leader_after": 0}
     return Observation(ok, "A leader opening the terminal with O_NOCTTY got tty_nr "
                        f"{f['leader_o_noctty']}; a process that is not the leader opening it "
-                       f"without O_NOCTTY got tty_nr {f['not_leader']}: neither acquired it.", f)  # fmt: skip
+                       f"without O_NOCTTY got tty_nr {f['not_leader']}: neither acquired "
+                       "it.", f)
 
 
 def c13_child_inherits_ctty() -> Observation:
@@ -488,7 +491,7 @@ def c13_child_inherits_ctty() -> Observation:
     ok = facts["tt"] == {"leader": name, "child": name, "daemon": "?"}
     return Observation(ok, f"A forked child shows TT {facts['tt']['child']} like its parent "
                        f"({facts['tt']['leader']}); a process in a session with no ctty "
-                       f"shows {facts['tt']['daemon']}.", facts)  # fmt: skip
+                       f"shows {facts['tt']['daemon']}.", facts)
 
 
 def _spawn_upper() -> Any:
@@ -521,7 +524,7 @@ def c14_master_reads_and_injects() -> Observation:
     ok = b"PING" in seen
     return Observation(ok, "Writing 'ping' into the master was typed input for `tr a-z A-Z`; "
                        f"its answer came back on the master: {seen!r}.",
-                       {"master_read": seen.decode(errors="replace")})  # fmt: skip
+                       {"master_read": seen.decode(errors="replace")})
 
 
 def c15_master_via_scm_rights() -> Observation:
@@ -535,7 +538,7 @@ def c15_master_via_scm_rights() -> Observation:
             name, fds, _flags, _addr = socket.recv_fds(there, 4096, 1)
             os.write(fds[0], b"handed\n")
             report({"name": name.decode(), "fds": len(fds),
-                    "read": _read_until(fds[0], b"HANDED").decode(errors="replace")})  # fmt: skip
+                    "read": _read_until(fds[0], b"HANDED").decode(errors="replace")})
 
         with fork_child(receiver, close=(master,)) as child:
             there.close()
@@ -545,7 +548,8 @@ def c15_master_via_scm_rights() -> Observation:
     ok = facts["fds"] == 1 and "HANDED" in facts["read"]
     return Observation(ok, "Another process received the master over a Unix socket "
                        f"(SCM_RIGHTS, name {facts['name']!r}), wrote 'handed' into it and read "
-                       "the program's answer 'HANDED': it now holds the console.", facts)  # fmt: skip
+                       "the program's answer 'HANDED': it now holds the console.",
+                       facts)
 
 
 def c16_parent_side_setsid_no_window() -> Observation:
@@ -560,7 +564,7 @@ def c16_parent_side_setsid_no_window() -> Observation:
     r, w = os.pipe()
     code = "import os,sys; os.read(0, 1); os.setsid()"
     late = os.posix_spawn(_which("python3"), ["python3", "-c", code], os.environ,
-                          file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)])  # fmt: skip
+                          file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)])
     try:
         with open(f"/proc/{late}/stat", "rb") as f:
             window = parse_stat(f.read())
@@ -571,12 +575,12 @@ def c16_parent_side_setsid_no_window() -> Observation:
         os.waitpid(late, 0)
     mine = os.getpgrp()
     facts = {"parent_side": {"sid": st.sid, "pgid": st.pgid, "pid": pid},
-             "child_side_window": {"pgid": window.pgid, "caller_pgid": mine}}  # fmt: skip
+             "child_side_window": {"pgid": window.pgid, "caller_pgid": mine}}
     ok = st.sid == pid and st.pgid == pid and window.pgid == mine
     return Observation(ok, f"posix_spawn(setsid=True) returned with process {pid} already in "
                        f"session {st.sid}; a child that calls setsid() itself sits in the "
                        f"caller's group {window.pgid} until it does, where a signal to that "
-                       "group reaches it.", facts)  # fmt: skip
+                       "group reaches it.", facts)
 
 
 def c17_no_ctty_dev_tty_fails() -> Observation:
@@ -592,7 +596,7 @@ def c17_no_ctty_dev_tty_fails() -> Observation:
     return Observation(ok, "A script started with no ctty (as by init) could not open /dev/tty "
                        f"(exit {no_ctty}); started on a PTY it leads with that PTY as ctty, it "
                        f"could (exit {with_ctty}).", {"no_ctty_exit": no_ctty,
-                                                       "with_ctty_exit": with_ctty})  # fmt: skip
+                                                       "with_ctty_exit": with_ctty})
 
 
 def _which(name: str) -> str:
@@ -638,7 +642,7 @@ CLAIMS: tuple[Claim, ...] = tuple(
         ("C17", "a script started with no ctty fails to open /dev/tty; a ctty fixes it",
          c17_no_ctty_dev_tty_fails),
     )
-)  # fmt: skip
+)
 
 
 def run_claim(claim: Claim) -> Observation:

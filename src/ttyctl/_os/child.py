@@ -58,10 +58,9 @@ class Child:
     def close(self) -> None:
         """Kill what is left of the child's group, reap the child, close the pipe."""
         if self.status is None:
-            for kill in (lambda: os.killpg(self.pid, signal.SIGKILL),
-                         lambda: os.kill(self.pid, signal.SIGKILL)):  # fmt: skip
+            for kill in (os.killpg, os.kill):
                 try:
-                    kill()
+                    kill(self.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
             self.status = os.waitpid(self.pid, 0)[1]
