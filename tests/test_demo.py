@@ -6,8 +6,8 @@ import os
 import subprocess
 import time
 
-from ttyctl.demo import STEPS, run_demo
 from tests.helpers import children_of, ttyctl_argv
+from ttyctl.demo import STEPS, run_demo
 
 
 def test_demo_passes_and_leaves_nothing_behind() -> None:

@@ -19,7 +19,7 @@ from ttyctl.sansio.ttyname import (
 TAIL = b" 0 0 0 0 0 0 0 0 20 0 1 0 296536 3133440 360 18446744073709551615 0 0 0\n"
 
 
-def line(comm: bytes, middle: bytes = b"S 1 100 100 34817 100 4194304", tail: bytes = TAIL) -> bytes:
+def line(comm: bytes, middle: bytes = b"S 1 100 100 34817 100 0", tail: bytes = TAIL) -> bytes:
     return b"4242 (" + comm + b") " + middle + tail
 
 
@@ -40,7 +40,7 @@ def test_comm_with_spaces_and_parentheses(comm: bytes) -> None:
 
 
 def test_kernel_thread() -> None:
-    raw = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 2 0 0 18446744073709551615 0\n"
+    raw = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 2 0 0 184467440737 0\n"
     st = parse_stat(raw)
     assert (st.pid, st.ppid, st.sid, st.tty_nr, st.tpgid) == (2, 0, 0, 0, -1)
     assert stat_flags(st) == "S"

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 import ttyctl
+from tests.helpers import PYTHON, read_stat, ttyctl_argv
+from tests.inspect_helpers import procps, session_members, wait_for
 from ttyctl.inspect import (
     build_tree,
     processes,
@@ -17,8 +19,6 @@ from ttyctl.inspect import (
     render_tree,
     select_sessions,
 )
-from tests.helpers import PYTHON, read_stat, ttyctl_argv
-from tests.inspect_helpers import procps, session_members, wait_for
 
 
 @pytest.fixture

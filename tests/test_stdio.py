@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 
 import ttyctl
-from ttyctl.inspect import descriptors
 from tests.helpers import Terminal, read_stat, ttyctl_argv
+from ttyctl.inspect import descriptors
 
 
 def test_file_pipe_and_foreign_terminal(terminal: Terminal) -> None:
