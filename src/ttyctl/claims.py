@@ -215,6 +215,7 @@ def c04_setsid_sctty_dup2() -> Observation:
     ok = (f["tty_nr"] == nr and f["tpgid"] == f["pid"] and f["isatty"] == [True] * 3
           and f["ttyname0"] == pty.slave_path and b"hello from the slave" in seen)
     f["master_read"] = seen.decode(errors="replace")
+    f["slave_tty_nr"] = nr
     return Observation(ok, f"After setsid, TIOCSCTTY on {pty.slave_path} and dup2 to 0/1/2 "
                        f"the kernel lists it as the ctty (tty_nr {f['tty_nr']}, foreground "
                        "group = the process) and what it writes on fd 1 arrives on the "
