@@ -91,27 +91,28 @@ class StatusFields:
     locked_kb: int
 
 
+def _field(text: bytes, key: bytes) -> int | None:
+    """The first number after ``key`` at the start of a line of ``text``, or None."""
+    at = text.find(b"\n" + key)
+    if at < 0:
+        if not text.startswith(key):
+            return None
+        at = -1
+    end = text.find(b"\n", at + 1)
+    fields = text[at + 1 + len(key) : end if end >= 0 else len(text)].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
+
+
 def parse_status(text: bytes) -> StatusFields:
     """Take ``Uid`` (the real uid) and ``VmLck`` from ``/proc/PID/status``.
 
     Kernel threads and zombies have no ``VmLck`` line: 0. Raises
     :class:`ValueError` when there is no usable ``Uid`` line.
     """
-    uid: int | None = None
-    locked = 0
-    for raw in text.split(b"\n"):
-        key, _, value = raw.partition(b":")
-        if key == b"Uid":
-            fields = value.split()
-            if fields and fields[0].isdigit():
-                uid = int(fields[0])
-        elif key == b"VmLck":
-            fields = value.split()
-            if fields and fields[0].isdigit():
-                locked = int(fields[0])
+    uid = _field(text, b"Uid:")
     if uid is None:
         raise ValueError("no Uid line in /proc/PID/status")
-    return StatusFields(uid=uid, locked_kb=locked)
+    return StatusFields(uid=uid, locked_kb=_field(text, b"VmLck:") or 0)
 
 
 def stat_flags(stat: ProcStat, *, locked_kb: int = 0) -> str:
