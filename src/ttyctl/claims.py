@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import signal
 import socket
+import sys
 import termios
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any, final
 
 from ._os.child import Report, fork_child
 from ._os.pty import PtyPair, Winsize, open_pty, set_winsize
+from ._os.readuntil import read_until
 from .sansio.procstat import parse_stat
 from .sansio.ttyname import tty_nr_from
 
@@ -501,27 +501,10 @@ def _spawn_upper() -> Any:
     return spawn(["tr", "a-z", "A-Z"])
 
 
-def _read_until(fd: int, needle: bytes, timeout: float = 3.0) -> bytes:
-    import select
-
-    data = b""
-    deadline = time.monotonic() + timeout
-    while needle not in data and time.monotonic() < deadline:
-        if select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-    return data
-
-
 def c14_master_reads_and_injects() -> Observation:
     with _spawn_upper() as proc:
         proc.write(b"ping\n")
-        seen = _read_until(proc.master, b"PING")
+        seen = read_until(proc.master, b"PING")
     ok = b"PING" in seen
     return Observation(ok, "Writing 'ping' into the master was typed input for `tr a-z A-Z`; "
                        f"its answer came back on the master: {seen!r}.",
@@ -539,7 +522,7 @@ def c15_master_via_scm_rights() -> Observation:
             name, fds, _flags, _addr = socket.recv_fds(there, 4096, 1)
             os.write(fds[0], b"handed\n")
             report({"name": name.decode(), "fds": len(fds),
-                    "read": _read_until(fds[0], b"HANDED").decode(errors="replace")})
+                    "read": read_until(fds[0], b"HANDED").decode(errors="replace")})
 
         with fork_child(receiver, close=(master,)) as child:
             there.close()
@@ -564,7 +547,7 @@ def c16_parent_side_setsid_no_window() -> Observation:
         os.waitpid(pid, 0)
     r, w = os.pipe()
     code = "import os,sys; os.read(0, 1); os.setsid()"
-    late = os.posix_spawn(_which("python3"), ["python3", "-c", code], os.environ,
+    late = os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ,
                           file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)])
     try:
         with open(f"/proc/{late}/stat", "rb") as f:
@@ -652,8 +635,3 @@ def run_claim(claim: Claim) -> Observation:
         return claim.run()
     except Exception as exc:
         return Observation(False, f"the experiment itself failed: {type(exc).__name__}: {exc}")
-
-
-def facts_json(obs: Observation) -> str:
-    """The facts of an observation as one JSON line (for --json output)."""
-    return json.dumps(obs.facts, sort_keys=True)

@@ -260,6 +260,7 @@ _PROBE = (
 
 def _not_ctty_step() -> Step:
     from ._os.pty import open_pty
+    from ._os.readuntil import read_until
 
     gate_r, gate_w = os.pipe()
     try:
@@ -268,10 +269,7 @@ def _not_ctty_step() -> Step:
                           stdin=gate_r, stdout=pty.slave)
             with probe:
                 pty.close_slave()
-                data = b""
-                deadline = time.monotonic() + 3
-                while b"\n" not in data.partition(b"PROBE ")[2] and time.monotonic() < deadline:
-                    data += probe_read(pty.master, deadline)
+                data = read_until(pty.master, b"}\r\n")
                 seen = json.loads(data.partition(b"PROBE ")[2].split(b"\r\n")[0] or b"{}")
                 fd1 = descriptors(probe.pid, (1,))[0]
                 rec = read_process(probe.pid)
@@ -293,16 +291,3 @@ def _not_ctty_step() -> Step:
         (seen.get("dev_tty") == errno.errorcode[errno.ENXIO],
          f"/dev/tty gave {seen.get('dev_tty')}, not ENXIO"),
     ])
-
-
-def probe_read(fd: int, deadline: float) -> bytes:
-    """Read what is there on ``fd`` before ``deadline``; b"" at the deadline or EOF."""
-    import select
-
-    remaining = deadline - time.monotonic()
-    if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-        return b""
-    try:
-        return os.read(fd, 4096)
-    except OSError:
-        return b""
