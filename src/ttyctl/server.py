@@ -148,7 +148,12 @@ class Server:
         try:
             while not self._stopping:
                 for key, mask in self._sel.select():
-                    key.data(mask)
+                    try:
+                        key.data(mask)
+                    except Exception:  # a bug must not take every console down
+                        import traceback
+
+                        self.log("internal error:\n" + traceback.format_exc())
                     if self._stopping:
                         break
         finally:
@@ -563,6 +568,8 @@ class Server:
     # -- consoles ---------------------------------------------------------------
 
     def _on_master(self, console: Console, mask: int) -> None:
+        if console.master < 0:
+            return  # closed by an earlier event of the same batch
         if mask & selectors.EVENT_READ:
             self._read_master(console)
         if mask & selectors.EVENT_WRITE and console.master >= 0:
