@@ -54,6 +54,8 @@ DEFAULT_SCROLLBACK: Final = 64 * 1024
 DEFAULT_CLIENT_BUFFER: Final = 1024 * 1024
 #: Typed input queued for one console whose program does not read it.
 MAX_PENDING_INPUT: Final = 64 * 1024
+#: Seconds a dropped client has to read the message saying why.
+DROP_GRACE: Final = 10.0
 _CHUNK: Final = 65536
 _SIGNALS: Final = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -97,6 +99,7 @@ class Server:
         self._log_fn = log
         self.consoles: dict[str, Console] = {}
         self._hung_up: list[Console] = []
+        self._dropping: list[tuple[float, Client]] = []
         self._stopping = False
         ensure_private_dir(self.directory)
         self.path = os.path.join(self.directory, "server.sock")
@@ -147,7 +150,8 @@ class Server:
             ready()
         try:
             while not self._stopping:
-                for key, mask in self._sel.select():
+                timeout = self._expire_dropped() if self._dropping else None
+                for key, mask in self._sel.select(timeout):
                     try:
                         key.data(mask)
                     except Exception:  # a bug must not take every console down
@@ -331,21 +335,37 @@ class Server:
                 self._close_client(client)
 
     def _drop_slow(self, client: Client) -> None:
-        """A client stopped reading: keep the frame it is in the middle of, drop
-        everything after, tell it why, and hang up without waiting for it."""
+        """A client stopped reading: keep the rest of the frame it is in the middle
+        of, drop everything after, queue a message saying why, and close it once
+        that is sent or :data:`DROP_GRACE` seconds passed, whichever comes first."""
         name = client.console.name if client.console is not None else "?"
         self.log(f"dropped a client of {name!r}: more than {self.client_buffer} bytes unread")
         if client.console is not None:
             self._detach(client)
-        head = memoryview(client.out[0])[client.offset:] if client.offset else b""
-        tail = bytes(head) + encode_json(Kind.ERROR, {
+        head = client.out[0] if client.offset else None
+        client.out.clear()
+        if head is not None:
+            client.out.append(head)
+        client.out.append(encode_json(Kind.ERROR, {
             "message": f"dropped by the server: this client fell more than "
-                       f"{self.client_buffer} bytes behind", "code": "dropped"})
-        try:
-            client.sock.send(tail)
-        except OSError:
-            pass
-        self._close_client(client)
+                       f"{self.client_buffer} bytes behind", "code": "dropped"}))
+        client.queued = sum(len(f) for f in client.out) - client.offset
+        client.closing = True
+        self._dropping.append((time.monotonic() + DROP_GRACE, client))
+        self._flush(client)
+
+    def _expire_dropped(self) -> float | None:
+        """Close dropped clients past their grace; the seconds to the next deadline."""
+        now = time.monotonic()
+        nearest = None
+        for item in list(self._dropping):
+            deadline, client = item
+            if client.closed or deadline <= now:
+                self._close_client(client)
+                self._dropping.remove(item)
+            else:
+                nearest = deadline - now if nearest is None else min(nearest, deadline - now)
+        return nearest
 
     def _close_client(self, client: Client) -> None:
         if client.closed:
