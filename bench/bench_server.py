@@ -30,19 +30,19 @@ from ttyctl.sansio.frames import FrameDecoder, Kind, encode_json
 # A console program that prints a line every 100 ms without forking (busybox ash:
 # `read -t` on the terminal is the sleep; nobody types).
 PROG = ["busybox", "sh", "-c", 'i=0; while :; do echo "line $i"; i=$((i+1)); read -t 0.1 x; done']
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of ``pids`` from /proc/PID/schedstat (nanoseconds on CPU), which counts
+    short wake-ups that tick-sampled utime/stime miss."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[0])
         except FileNotFoundError:
             pass
-    return total / TICK
+    return total / 1e9
 
 
 def memory_kib(pids: list[int]) -> tuple[int, int]:
