@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cols", type=int, help="columns of the new terminal")
     parser.add_argument("--stdout", metavar="FILE", help="with --detach: append stdout to FILE")
     parser.add_argument("--stderr", metavar="FILE", help="with --detach: append stderr to FILE")
+    parser.add_argument("--record", metavar="FILE.cast",
+                        help="record the console's output to FILE in asciicast v2")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
     return parser
 
@@ -50,6 +52,8 @@ def main(argv: list[str]) -> int:
         parser.error("--rows and --cols go together")
     if not args.detach and (args.stdout or args.stderr):
         parser.error("--stdout and --stderr apply with --detach")
+    if args.detach and args.record:
+        parser.error("--record needs a console (not --detach)")
     try:
         if args.detach:
             from ..runner import run_detached
@@ -60,9 +64,40 @@ def main(argv: list[str]) -> int:
         from ..runner import run_console
 
         size = None if args.rows is None else Winsize(args.rows, args.cols)
+        if args.record:
+            return _run_recorded(command, size, args.record)
         return shell_exit_code(run_console(command, winsize=size))
     except OSError as exc:
         return _spawn_failure(exc, command[0])
+
+
+def _run_recorded(command: list[str], size: object, path: str) -> int:
+    """``run`` with every output chunk and resize also written to an asciicast file."""
+    from ..recording import Recorder, open_recording
+    from ..runner import run_console
+
+    fd = open_recording(path)
+    recorder: list[Recorder] = []
+
+    def warn(exc: OSError) -> None:
+        fail(f"warning: recording to {path} stopped: {exc.strerror or exc}", 0)
+
+    def start(proc: object) -> None:
+        win = proc.winsize  # type: ignore[attr-defined]
+        recorder.append(Recorder(fd, win.cols, win.rows, command, on_error=warn))
+
+    try:
+        return shell_exit_code(run_console(
+            command, winsize=size,  # type: ignore[arg-type]
+            on_start=start,
+            on_output=lambda data: recorder[0].output(data),
+            on_resize=lambda rows, cols: recorder[0].resize(rows, cols),
+        ))
+    finally:
+        if recorder:
+            recorder[0].close()
+        else:
+            os.close(fd)
 
 
 def _spawn_failure(exc: OSError, program: str) -> int:
