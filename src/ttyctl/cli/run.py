@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cols", type=int, help="columns of the new terminal")
     parser.add_argument("--stdout", metavar="FILE", help="with --detach: append stdout to FILE")
     parser.add_argument("--stderr", metavar="FILE", help="with --detach: append stderr to FILE")
+    parser.add_argument(
+        "--ctty", metavar="DEVICE",
+        help="run CMD in a new session whose controlling terminal and stdio are the existing "
+        "terminal DEVICE (console: the device behind /dev/console), and wait for it",
+    )
+    parser.add_argument("--sysfs", default="/sys", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
     return parser
 
@@ -50,6 +56,10 @@ def main(argv: list[str]) -> int:
         parser.error("--rows and --cols go together")
     if not args.detach and (args.stdout or args.stderr):
         parser.error("--stdout and --stderr apply with --detach")
+    if args.ctty is not None:
+        if args.detach or args.rows is not None:
+            parser.error("--ctty does not go with --detach, --rows or --cols")
+        return _run_on_terminal(command, args.ctty, args.sysfs)
     try:
         if args.detach:
             from ..runner import run_detached
@@ -74,3 +84,14 @@ def _spawn_failure(exc: OSError, program: str) -> int:
     if exc.errno == errno.ENOENT:
         return fail(f"{program}: command not found", EXIT_NOT_FOUND)
     return fail(f"{program}: {reason.lower()}", EXIT_CANNOT_EXECUTE)
+
+
+def _run_on_terminal(command: list[str], device: str, sysfs: str) -> int:
+    from ..errors import TerminalError
+    from ..runner import run_on_terminal
+    from .init import exit_code_for, message_for
+
+    try:
+        return shell_exit_code(run_on_terminal(command, device, sysfs=sysfs))
+    except (TerminalError, OSError) as exc:
+        return fail(message_for(exc, command[0]), exit_code_for(exc, command[0]))
