@@ -105,7 +105,8 @@ def prepare(opts: InitOptions, *, spare: Iterable[int] = ()) -> str:
     """Run the stage-1 steps up to the exec; return the program's path.
 
     In order: look the program up; open the terminal (``O_NOCTTY``); ``setsid``
-    unless ``opts.setsid`` is false; ``TIOCSCTTY`` (argument 1 with ``steal``);
+    unless ``opts.setsid`` is false or this process leads its session already
+    (as a script that init started in a session of its own); ``TIOCSCTTY`` (argument 1 with ``steal``);
     ``dup2`` it onto 0, 1 and 2; close every descriptor above 2 but
     ``opts.keep_fds`` (made inheritable) and ``spare`` (made close-on-exec:
     open until the exec, for reporting a failure, then gone).
@@ -129,14 +130,13 @@ def prepare(opts: InitOptions, *, spare: Iterable[int] = ()) -> str:
         os.set_inheritable(fd, False)
     path = resolve_program(opts.argv[0])
     tty, name = _open_tty(opts)
-    if opts.setsid:
+    if opts.setsid and os.getsid(0) != os.getpid():
         try:
             os.setsid()
         except PermissionError:
             raise SessionLeaderError(
-                "cannot start a new session: this process already leads a process "
-                "group (start it from a process that does not, or pass --no-setsid "
-                "if it already leads its session)"
+                "cannot start a new session: this process leads a process group "
+                "(start it from a process that does not, as a shell job is)"
             ) from None
     if tty >= 0:
         acquire_ctty(tty, name, steal=opts.steal)

@@ -90,7 +90,7 @@ def spawn(
 
     Strategies: ``"posix_spawn"`` (the default for ``"auto"``: vfork-based, safe
     beside threads), ``"fork"`` (fork and ``os.login_tty``; used by ``"auto"``
-    when a ``preexec_fn`` is given) and ``"init"`` (through ``ttyctl init``).
+    when a ``preexec_fn`` is given, and in the ``"terminal"`` mode) and ``"init"`` (through ``ttyctl init``).
     All give the same end state. With ``"init"`` the child starts in the
     caller's session and group and leaves them when init calls ``setsid``
     (the other strategies leave them before the child runs any code). The
@@ -126,7 +126,9 @@ def spawn(
         _check_cwd(workdir)
     path = resolve_program(args[0], environ)
     if strategy == "auto":
-        strategy = "fork" if preexec_fn is not None else "posix_spawn"
+        # The terminal mode forks: TIOCSCTTY in the child reports a busy
+        # terminal before exec, where posix_spawn's open would silently fail.
+        strategy = "fork" if preexec_fn is not None or mode == "terminal" else "posix_spawn"
     elif preexec_fn is not None and strategy != "fork":
         raise UsageError("preexec_fn needs the fork strategy")
 
@@ -184,7 +186,7 @@ def spawn(
 
                 check_ctty_free(plan.ctty_fd, plan.ctty_path or "")
             raise _explain(exc, plan) from None
-        if mode == "terminal":
+        if mode == "terminal" and strategy == "posix_spawn":
             _verify_ctty(pid, plan)
         on_failure.pop_all()
     if mode == "inherit":
@@ -198,13 +200,16 @@ def _verify_ctty(pid: int, plan: SpawnPlan) -> None:
     """Check that ``pid`` got the terminal; if another session won it, undo the spawn.
 
     The posix_spawn strategy acquires it by opening it, which silently gives
-    no ctty when another session took it since the pre-check.
+    no ctty when another session took it since the pre-check. A program that
+    has already ended (its ctty is gone from /proc then) is not judged.
     """
     from ._os.ctty import ctty_nr, session_holding, tty_nr_of_fd
     from .errors import TerminalBusyError
 
     wanted = tty_nr_of_fd(plan.ctty_fd)
-    if ctty_nr(pid) == wanted:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        state = f.read().rsplit(b")", 1)[1].split()[0]
+    if state in (b"Z", b"X") or ctty_nr(pid) == wanted:
         return
     import signal
 
