@@ -1,6 +1,6 @@
 """Leave an orphaned grandchild that exits; report whether something reaped it.
 
-Prints "REAPED <gc>" when the grandchild's /proc entry is gone within 5 s,
+Prints "PARENT <ppid>" (the grandchild's new parent), then "REAPED <gc>" when the grandchild's /proc entry is gone within 5 s,
 else "ZOMBIE <gc> <state>"; then exits with argv[1] (default 0).
 """
 
@@ -23,6 +23,8 @@ os.close(report_w)
 os.close(release_r)
 gc = int(os.read(report_r, 32))
 os.waitpid(child, 0)  # the grandchild is now an orphan, reparented upwards
+with open(f"/proc/{gc}/stat", "rb") as f:
+    print("PARENT", int(f.read().rsplit(b")", 1)[1].split()[1]), flush=True)
 os.close(release_w)  # the grandchild exits
 deadline = time.monotonic() + 5
 state = "?"
