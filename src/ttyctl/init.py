@@ -106,8 +106,8 @@ def prepare(opts: InitOptions, *, spare: Iterable[int] = ()) -> str:
 
     In order: look the program up; open the terminal (``O_NOCTTY``); ``setsid``
     unless ``opts.setsid`` is false or this process leads its session already
-    (as a script that init started in a session of its own); ``TIOCSCTTY`` (argument 1 with ``steal``);
-    ``dup2`` it onto 0, 1 and 2; close every descriptor above 2 but
+    (as a script that init started in a session of its own); ``TIOCSCTTY``
+    (argument 1 with ``steal``); ``dup2`` it onto 0, 1 and 2; close every descriptor above 2 but
     ``opts.keep_fds`` (made inheritable) and ``spare`` (made close-on-exec:
     open until the exec, for reporting a failure, then gone).
 

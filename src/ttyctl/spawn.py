@@ -90,10 +90,11 @@ def spawn(
 
     Strategies: ``"posix_spawn"`` (the default for ``"auto"``: vfork-based, safe
     beside threads), ``"fork"`` (fork and ``os.login_tty``; used by ``"auto"``
-    when a ``preexec_fn`` is given, and in the ``"terminal"`` mode) and ``"init"`` (through ``ttyctl init``).
-    All give the same end state. With ``"init"`` the child starts in the
-    caller's session and group and leaves them when init calls ``setsid``
-    (the other strategies leave them before the child runs any code). The
+    when a ``preexec_fn`` is given, and in the ``"terminal"`` mode) and
+    ``"init"`` (through ``ttyctl init``). All give the same end state. With
+    ``"init"`` the child starts in the caller's session and group and leaves
+    them when init calls ``setsid`` (the other strategies leave them before
+    the child runs any code). The
     child inherits no descriptor of the caller beyond 0, 1, 2 and ``pass_fds``.
 
     Errors: :class:`ValueError` for an empty ``argv`` or arguments that do not

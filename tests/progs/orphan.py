@@ -1,6 +1,7 @@
 """Leave an orphaned grandchild that exits; report whether something reaped it.
 
-Prints "PARENT <ppid>" (the grandchild's new parent), then "REAPED <gc>" when the grandchild's /proc entry is gone within 5 s,
+Prints "PARENT <ppid>" (the grandchild's new parent), then "REAPED <gc>" when
+the grandchild's /proc entry is gone within 5 s,
 else "ZOMBIE <gc> <state>"; then exits with argv[1] (default 0).
 """
 
