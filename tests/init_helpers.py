@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 
@@ -86,6 +85,6 @@ PID_NS = ["unshare", "--pid", "--fork", "--mount-proc", "--"]
 
 __all__ = [
     "BIND_CONSOLE", "FGSHELL", "ORPHAN", "PID_NS", "PROBE", "PYTHON", "SIGECHO", "WRAPPERS",
-    "fake_sysfs", "no_ctty_caller", "probe_info", "read_probe", "sys", "wait_exec",
+    "fake_sysfs", "no_ctty_caller", "probe_info", "read_probe", "wait_exec",
     "wait_state",
 ]

@@ -94,8 +94,8 @@ def spawn(
     ``"init"`` (through ``ttyctl init``). All give the same end state. With
     ``"init"`` the child starts in the caller's session and group and leaves
     them when init calls ``setsid`` (the other strategies leave them before
-    the child runs any code). The
-    child inherits no descriptor of the caller beyond 0, 1, 2 and ``pass_fds``.
+    the child runs any code). The child inherits no descriptor of the caller
+    beyond 0, 1, 2 and ``pass_fds``.
 
     Errors: :class:`ValueError` for an empty ``argv`` or arguments that do not
     fit the mode; :class:`FileNotFoundError` (program or ``cwd`` missing),
