@@ -141,7 +141,10 @@ def test_group_mode_signals_the_whole_group() -> None:
         os.kill(proc.pid, signal.SIGUSR1)
         got = b""
         while not all(f"GOT 10 {p}\n".encode() in got for p in pids):
-            got += read_until(fd, b"\n", timeout=20)
+            try:
+                got += read_until(fd, b"\n", timeout=20)
+            except AssertionError:
+                raise AssertionError(f"{out!r} then {got!r}") from None
     finally:
         kill_group(proc.pid)
         proc.wait()
