@@ -50,20 +50,6 @@ def no_ctty_caller(argv: Sequence[str], **kwargs: object) -> subprocess.Popen[by
     )
 
 
-def wait_exec(pid: int, comm: str, timeout: float = 20) -> None:
-    """Poll /proc until ``pid`` runs ``comm`` (it has exec'd)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() == comm:
-                    return
-        except FileNotFoundError:
-            break
-        time.sleep(0.005)
-    raise AssertionError(f"process {pid} never ran {comm}")
-
-
 def wait_state(pid: int, predicate: object, timeout: float = 10) -> None:
     """Poll /proc/PID/stat until ``predicate(stat)`` holds."""
     deadline = time.monotonic() + timeout
@@ -85,6 +71,6 @@ PID_NS = ["unshare", "--pid", "--fork", "--mount-proc", "--"]
 
 __all__ = [
     "BIND_CONSOLE", "FGSHELL", "ORPHAN", "PID_NS", "PROBE", "PYTHON", "SIGECHO", "WRAPPERS",
-    "fake_sysfs", "no_ctty_caller", "probe_info", "read_probe", "wait_exec",
+    "fake_sysfs", "no_ctty_caller", "probe_info", "read_probe",
     "wait_state",
 ]
