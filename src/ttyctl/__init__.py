@@ -3,7 +3,8 @@
 ``ttyctl.spawn`` starts a program exactly as it needs to run: on a fresh PTY as a
 session leader whose controlling terminal is that PTY (``mode="console"``), in a
 session of its own with no controlling terminal (``"detached"``), or in the
-caller's session (``"inherit"``).
+caller's session (``"inherit"``), or with an existing terminal as its ctty
+(``"terminal"``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .errors import NotATerminalError as NotATerminalError  # noqa: E402
 from .errors import PlatformError as PlatformError  # noqa: E402
 from .errors import ProtocolError as ProtocolError  # noqa: E402
 from .errors import ServerError as ServerError  # noqa: E402
+from .errors import SessionLeaderError as SessionLeaderError  # noqa: E402
+from .errors import TerminalBusyError as TerminalBusyError  # noqa: E402
 from .errors import TerminalError as TerminalError  # noqa: E402
 from .errors import TtyctlError as TtyctlError  # noqa: E402
 from .errors import UsageError as UsageError  # noqa: E402
@@ -43,6 +46,8 @@ __all__ = [
     "ProtocolError",
     "PtyPair",
     "ServerError",
+    "SessionLeaderError",
+    "TerminalBusyError",
     "TerminalError",
     "TtyctlError",
     "UsageError",

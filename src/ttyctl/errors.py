@@ -16,6 +16,8 @@ __all__ = [
     "PlatformError",
     "ProtocolError",
     "ServerError",
+    "SessionLeaderError",
+    "TerminalBusyError",
     "TerminalError",
     "TtyctlError",
     "UsageError",
@@ -68,3 +70,27 @@ class ExpectTimeout(TtyctlError, TimeoutError):
     def __init__(self, message: str, before: bytes = b"") -> None:
         super().__init__(message)
         self.before = before
+
+
+class TerminalBusyError(TerminalError):
+    """The terminal is already the controlling terminal of another session.
+
+    ``path`` names the terminal and ``sid`` the session holding it (``None``
+    when it could not be found). Only ``TIOCSCTTY`` with argument 1 and
+    CAP_SYS_ADMIN (``steal``) takes it from that session.
+    """
+
+    def __init__(self, path: str, sid: int | None) -> None:
+        held = f"session {sid}" if sid is not None else "another session"
+        super().__init__(f"{path}: already the controlling terminal of {held}")
+        self.path = path
+        self.sid = sid
+
+
+class SessionLeaderError(TerminalError):
+    """A process could not lead a new session, or lacked what TIOCSCTTY needs.
+
+    Raised when ``setsid`` fails (the process already leads a process group)
+    and when a terminal cannot be acquired because the process does not lead
+    its session or its session already has another controlling terminal.
+    """

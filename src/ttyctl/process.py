@@ -16,7 +16,7 @@ from .sansio.exitstatus import decode_wait_status
 
 __all__ = ["Mode", "Process"]
 
-Mode = Literal["console", "detached", "inherit"]
+Mode = Literal["console", "detached", "inherit", "terminal"]
 
 _READ_SIZE = 65536
 

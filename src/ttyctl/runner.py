@@ -13,7 +13,7 @@ from .process import Process
 from .relay import relay
 from .spawn import spawn
 
-__all__ = ["run_console", "run_detached"]
+__all__ = ["run_console", "run_detached", "run_on_terminal"]
 
 
 def run_console(
@@ -82,3 +82,38 @@ def run_detached(
             files.append(fd)
         proc = spawn(argv, mode="detached", stdout=files[0], stderr=files[1])
         return proc.pid
+
+
+def run_on_terminal(argv: Sequence[str], device: str, *, sysfs: str = "/sys") -> int:
+    """Run ``argv`` in a new session whose ctty and stdio are ``device``; wait for it.
+
+    The existing-terminal mode, for a caller with no ctty (an init script).
+    ``device`` ``"console"`` stands for the device behind /dev/console, read
+    from ``SYSFS/class/tty/console/active`` as busybox ``cttyhack`` does.
+    SIGTERM, SIGHUP, SIGINT and SIGQUIT sent to the caller are passed on to
+    the program. Returns its return code (negative for a signal). Raises as
+    :func:`spawn` in the ``"terminal"`` mode.
+    """
+    import signal
+
+    if device == "console":
+        from ._os.ctty import resolve_console
+
+        device = resolve_console(sysfs)
+    proc = spawn(argv, mode="terminal", tty=device)
+    def _forward(signum: int, _frame: object) -> None:
+        # Not proc.send_signal: this may interrupt proc.wait() holding its lock.
+        if proc.returncode is None:
+            try:
+                os.kill(proc.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT)
+    previous = {signum: signal.signal(signum, _forward) for signum in forwarded}
+    try:
+        with proc:
+            return proc.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -67,6 +67,7 @@ def spawn(
     strategy: Strategy = "auto",
     preexec_fn: Callable[[], None] | None = None,
     termios_attrs: list[Any] | None = None,
+    tty: str | None = None,
 ) -> Process:
     """Start ``argv`` and return its :class:`Process`.
 
@@ -80,11 +81,20 @@ def spawn(
       or ``/dev/null``.
     - ``"inherit"``: in the caller's session with the caller's stdio; in a new
       process group of that session with ``new_group=True``.
+    - ``"terminal"``: leader of a new session whose controlling terminal and
+      stdio are the existing terminal ``tty`` (a path such as ``/dev/pts/3``,
+      as busybox ``cttyhack`` does for a serial console). ``Process.master`` is
+      ``None``: the caller holds no master. A terminal that is already another
+      session's ctty raises :class:`~ttyctl.TerminalBusyError`, one that is not
+      a terminal :class:`~ttyctl.NotATerminalError`, before the program runs.
 
     Strategies: ``"posix_spawn"`` (the default for ``"auto"``: vfork-based, safe
     beside threads), ``"fork"`` (fork and ``os.login_tty``; used by ``"auto"``
-    when a ``preexec_fn`` is given) and ``"init"`` (through ``ttyctl init``).
-    All give the same end state. The child inherits no descriptor of the caller
+    when a ``preexec_fn`` is given, and in the ``"terminal"`` mode) and
+    ``"init"`` (through ``ttyctl init``). All give the same end state. With
+    ``"init"`` the child starts in the caller's session and group and leaves
+    them when init calls ``setsid`` (the other strategies leave them before
+    the child runs any code). The child inherits no descriptor of the caller
     beyond 0, 1, 2 and ``pass_fds``.
 
     Errors: :class:`ValueError` for an empty ``argv`` or arguments that do not
@@ -96,8 +106,10 @@ def spawn(
     args = [os.fsdecode(a) for a in argv]
     if not args:
         raise UsageError("argv must name a program")
-    if mode not in ("console", "detached", "inherit"):
+    if mode not in ("console", "detached", "inherit", "terminal"):
         raise UsageError(f"unknown mode {mode!r}")
+    if (mode == "terminal") != (tty is not None):
+        raise UsageError("tty names the terminal of the terminal mode, and only there")
     if strategy not in ("auto", "posix_spawn", "fork", "init"):
         raise UsageError(f"unknown strategy {strategy!r}")
     if mode != "detached" and (stdin, stdout, stderr) != (None, None, None):
@@ -113,11 +125,11 @@ def spawn(
     workdir = None if cwd is None else os.fspath(cwd)
     if workdir is not None:
         _check_cwd(workdir)
-    if strategy == "init":
-        raise UsageError("the init strategy is not available yet")
     path = resolve_program(args[0], environ)
     if strategy == "auto":
-        strategy = "fork" if preexec_fn is not None else "posix_spawn"
+        # The terminal mode forks: TIOCSCTTY in the child reports a busy
+        # terminal before exec, where posix_spawn's open would silently fail.
+        strategy = "fork" if preexec_fn is not None or mode == "terminal" else "posix_spawn"
     elif preexec_fn is not None and strategy != "fork":
         raise UsageError("preexec_fn needs the fork strategy")
 
@@ -143,11 +155,25 @@ def spawn(
                 _stdio_fd(stdout, os.O_WRONLY, always),
                 _stdio_fd(stderr, os.O_WRONLY, always),
             )
+        elif mode == "terminal":
+            assert tty is not None
+            from ._os.ctty import check_ctty_free, open_terminal
+
+            tty_fd = open_terminal(tty)
+            always.callback(os.close, tty_fd)
+            check_ctty_free(tty_fd, tty)
+            plan.setsid = True
+            plan.ctty_path = tty
+            plan.ctty_fd = tty_fd
         else:
             plan.new_group = new_group
         plan.close_fds = inheritable_fds(frozenset(keep))
         try:
-            if strategy == "fork":
+            if strategy == "init":
+                from ._os.spawn_init import spawn_init
+
+                pid = spawn_init(plan, tty_on_stdio=mode == "console")
+            elif strategy == "fork":
                 from ._os.spawn_fork import spawn_fork
 
                 pid = spawn_fork(plan, preexec_fn)
@@ -156,13 +182,41 @@ def spawn(
 
                 pid = spawn_posix(plan)
         except OSError as exc:
+            if mode == "terminal" and exc.errno == errno.EPERM:
+                from ._os.ctty import check_ctty_free
+
+                check_ctty_free(plan.ctty_fd, plan.ctty_path or "")
             raise _explain(exc, plan) from None
+        if mode == "terminal" and strategy == "posix_spawn":
+            _verify_ctty(pid, plan)
         on_failure.pop_all()
     if mode == "inherit":
         pgid = pid if new_group else os.getpgrp()
     else:
         pgid = pid
     return Process(pid, mode=mode, master=master, argv=args, pgid=pgid)
+
+
+def _verify_ctty(pid: int, plan: SpawnPlan) -> None:
+    """Check that ``pid`` got the terminal; if another session won it, undo the spawn.
+
+    The posix_spawn strategy acquires it by opening it, which silently gives
+    no ctty when another session took it since the pre-check. A program that
+    has already ended (its ctty is gone from /proc then) is not judged.
+    """
+    from ._os.ctty import ctty_nr, session_holding, tty_nr_of_fd
+    from .errors import TerminalBusyError
+
+    wanted = tty_nr_of_fd(plan.ctty_fd)
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        state = f.read().rsplit(b")", 1)[1].split()[0]
+    if state in (b"Z", b"X") or ctty_nr(pid) == wanted:
+        return
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise TerminalBusyError(plan.ctty_path or "", session_holding(wanted))
 
 
 def _winsize(size: Winsize | tuple[int, int] | None) -> Winsize:

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stderr", metavar="FILE", help="with --detach: append stderr to FILE")
     parser.add_argument("--record", metavar="FILE.cast",
                         help="record the console's output to FILE in asciicast v2")
+    parser.add_argument(
+        "--ctty", metavar="DEVICE",
+        help="run CMD in a new session whose controlling terminal and stdio are the existing "
+        "terminal DEVICE (console: the device behind /dev/console), and wait for it",
+    )
+    parser.add_argument("--sysfs", default="/sys", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
     return parser
 
@@ -54,6 +60,10 @@ def main(argv: list[str]) -> int:
         parser.error("--stdout and --stderr apply with --detach")
     if args.detach and args.record:
         parser.error("--record needs a console (not --detach)")
+    if args.ctty is not None:
+        if args.detach or args.rows is not None or args.record:
+            parser.error("--ctty does not go with --detach, --rows, --cols or --record")
+        return _run_on_terminal(command, args.ctty, args.sysfs)
     try:
         if args.detach:
             from ..runner import run_detached
@@ -109,3 +119,14 @@ def _spawn_failure(exc: OSError, program: str) -> int:
     if exc.errno == errno.ENOENT:
         return fail(f"{program}: command not found", EXIT_NOT_FOUND)
     return fail(f"{program}: {reason.lower()}", EXIT_CANNOT_EXECUTE)
+
+
+def _run_on_terminal(command: list[str], device: str, sysfs: str) -> int:
+    from ..errors import TerminalError
+    from ..runner import run_on_terminal
+    from .init import exit_code_for, message_for
+
+    try:
+        return shell_exit_code(run_on_terminal(command, device, sysfs=sysfs))
+    except (TerminalError, OSError) as exc:
+        return fail(message_for(exc, command[0]), exit_code_for(exc, command[0]))
