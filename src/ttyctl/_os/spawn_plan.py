@@ -34,18 +34,25 @@ class SpawnPlan:
         env: Mapping[str, str],
         cwd: str | None = None,
         pass_fds: tuple[int, ...] = (),
+        *,
+        setsid: bool = False,
+        new_group: bool = False,
+        ctty_path: str | None = None,
+        ctty_fd: int = -1,
+        stdio: tuple[int, int, int] = (-1, -1, -1),
+        close_fds: list[int] | None = None,
     ) -> None:
         self.path = path
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.pass_fds = pass_fds
-        self.setsid = False
-        self.new_group = False
-        self.ctty_path: str | None = None
-        self.ctty_fd = -1
-        self.stdio: tuple[int, int, int] = (-1, -1, -1)
-        self.close_fds: list[int] = []
+        self.setsid = setsid
+        self.new_group = new_group
+        self.ctty_path = ctty_path
+        self.ctty_fd = ctty_fd
+        self.stdio = stdio
+        self.close_fds: list[int] = [] if close_fds is None else close_fds
 
     def file_actions(self) -> list[tuple[int, ...] | tuple[int, int, str, int, int]]:
         """The plan as ``os.posix_spawn`` file actions, in the order they must run.
