@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ClosedResourceError",
     "ConsoleSocketError",
+    "ExpectEOF",
     "ExpectTimeout",
     "NotATerminalError",
     "PlatformError",
@@ -63,6 +64,19 @@ class ExpectTimeout(TtyctlError, TimeoutError):
 
     ``before`` holds every byte seen since the call started, so the caller can
     report what the program printed instead of the awaited pattern.
+    """
+
+    def __init__(self, message: str, before: bytes = b"") -> None:
+        super().__init__(message)
+        self.before = before
+
+
+class ExpectEOF(TtyctlError, EOFError):
+    """The program's output ended before an expect or readuntil call matched.
+
+    ``before`` holds every byte seen since the call started; they also stay
+    buffered for the next read. Put ``ttyctl.sansio.expect.EOF`` in the pattern
+    list to get the end of output as a match instead.
     """
 
     def __init__(self, message: str, before: bytes = b"") -> None:
