@@ -165,6 +165,7 @@ class AsyncProcess:
         """
         if n <= 0:
             return b""
+        self._check_open()
         deadline = self._deadline(timeout)
         async with self._read_lock:
             while not self._buffer and not self._eof:
@@ -187,6 +188,7 @@ class AsyncProcess:
         (unless EOF is a pattern); both carry ``before``, and the bytes seen
         stay buffered. Cancelling the call also leaves them buffered.
         """
+        self._check_open()
         scanner = ExpectScanner(patterns)
         deadline = self._deadline(timeout)
         async with self._read_lock:
