@@ -65,8 +65,16 @@ def fetch(workdir: str) -> str:
     if not os.path.exists(archive):
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "download", "--no-deps",
-                "--no-binary", ":all:", f"pexpect=={VERSION}", "-d", workdir,
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"pexpect=={VERSION}",
+                "-d",
+                workdir,
             ],
             check=True,
         )
@@ -83,12 +91,27 @@ def run_suite(tree: str, compat: bool) -> dict[str, int]:
     os.close(fd)
     env = {**os.environ, "TTYCTL_COMPAT": "1" if compat else "0", "PTY_COUNT_FILE": count_file}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         "--timeout=120", "tests"],
-        cwd=tree, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--timeout=120",
+            "tests",
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
-    counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|skipped|error|errors)", summary)}
+    counts = {
+        k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|skipped|error|errors)", summary)
+    }
     with open(count_file) as f:
         built_ttyctl, built_other = (int(x) for x in f.read().split() or (0, 0))
     os.unlink(count_file)
@@ -103,8 +126,9 @@ def run_suite(tree: str, compat: bool) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(),
-                                                         "ttyctl-pexpect-suite"))
+    parser.add_argument(
+        "--workdir", default=os.path.join(tempfile.gettempdir(), "ttyctl-pexpect-suite")
+    )
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     tree = fetch(args.workdir)
