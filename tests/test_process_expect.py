@@ -103,3 +103,40 @@ def test_bad_pattern_is_a_usage_error_not_a_hang() -> None:
     with ttyctl.spawn(["cat"]) as p:
         with pytest.raises(TypeError):
             p.expect("text", timeout=1)  # type: ignore[arg-type]
+
+
+def test_spawn_expect_wait_from_many_threads() -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(5):
+                with ttyctl.spawn(["sh", "-c", f"read x; echo \"t{n} $x\"; exit {n % 5}"]) as p:
+                    p.write(b"i%d\n" % i)
+                    p.readuntil(f"t{n} i{i}\r\n".encode(), timeout=20)
+                    assert p.wait(timeout=20) == n % 5
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(50)
+    assert not errors, errors
+
+
+def test_expect_in_one_thread_while_another_waits() -> None:
+    import threading
+
+    with ttyctl.spawn(["sh", "-c", "read x; echo \"=$x=\"; exit 4"]) as p:
+        codes: list[int] = []
+        waiter = threading.Thread(target=lambda: codes.append(p.wait(timeout=30)))
+        waiter.start()
+        p.write(b"hi\n")
+        # The waiting thread may drain the output into the buffer first: expect sees it there.
+        assert p.readuntil(b"=hi=\r\n", timeout=20).endswith(b"=hi=\r\n")
+        waiter.join(30)
+        assert codes == [4]
