@@ -204,3 +204,24 @@ def test_100_sessions_100_round_trips_no_thread_per_session() -> None:
     assert run(main, timeout=170) == [0] * 100
     assert peak == threads_before
     assert threading.active_count() == threads_before
+
+
+def test_close_releases_a_blocked_writer() -> None:
+    async def main() -> None:
+        # A program that never reads: the terminal's input queue fills up.
+        from ttyctl._os.ptymodes import fresh_pty_termios
+        from ttyctl._os.terminal import make_raw
+
+        p = await ttyctl.aio.spawn(
+            ["sh", "-c", "trap '' HUP; echo READY; exec sleep 100"],
+            termios_attrs=make_raw(fresh_pty_termios()),
+        )
+        await p.readuntil(b"READY", timeout=20)
+        writer = asyncio.create_task(p.write(b"x" * (8 << 20)))
+        await asyncio.sleep(0.2)
+        assert not writer.done()
+        await p.close(timeout=0.2)
+        with pytest.raises(ttyctl.ClosedResourceError):
+            await writer
+
+    run(main)

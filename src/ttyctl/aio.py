@@ -113,6 +113,7 @@ class AsyncProcess:
         "_reading",
         "_waiters",
         "_write_lock",
+        "_write_waiter",
     )
 
     def __init__(self, process: Process, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -131,6 +132,7 @@ class AsyncProcess:
         self._pidfd = -1
         self._read_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
+        self._write_waiter: asyncio.Future[bool] | None = None
         self._closed = False
 
     # -- identity ------------------------------------------------------------
@@ -311,10 +313,13 @@ class AsyncProcess:
     async def _writable(self) -> None:
         waiter: asyncio.Future[bool] = self._loop.create_future()
         self._loop.add_writer(self._fd, _resolve, waiter, True)
+        self._write_waiter = waiter
         try:
             await waiter
         finally:
-            self._loop.remove_writer(self._fd)
+            self._write_waiter = None
+            if not self._closed:  # close() removed it before the descriptor went away
+                self._loop.remove_writer(self._fd)
 
     # -- terminal and signals --------------------------------------------------
 
@@ -437,6 +442,9 @@ class AsyncProcess:
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             _resolve(waiter, True)
+        if self._write_waiter is not None:
+            self._loop.remove_writer(self._fd)
+            _resolve(self._write_waiter, True)
         self._process.close_console()
         try:
             if not await self._wait_exit(self._deadline(timeout)):
