@@ -176,3 +176,18 @@ def test_eof_returns_everything(data: bytes) -> None:
     assert scanner.feed(data) is None
     result = scanner.feed_eof()
     assert result is not None and result.before == data and result.rest == b""
+
+
+def test_core_imports_nothing_that_does_io() -> None:
+    import ast
+
+    import ttyctl.sansio.expect as module
+
+    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & {"os", "socket", "fcntl", "termios", "select", "asyncio", "signal"}
