@@ -55,8 +55,10 @@ class Process:
     master while it waits and keeps what it read; :meth:`read` returns that
     output first. So ``wait()`` always returns, and no byte is lost.
 
-    Thread safety: :meth:`read`, :meth:`write`, :meth:`wait`, :meth:`poll` and
-    the signal methods may be called from several threads at once.
+    Thread safety: :meth:`read`, :meth:`expect`, :meth:`readuntil`,
+    :meth:`write`, :meth:`wait`, :meth:`poll` and the signal methods may be
+    called from several threads at once; the reading methods take turns, each
+    call getting whole matches from the one shared buffer.
     """
 
     __slots__ = (
