@@ -43,7 +43,7 @@ def test_spawn_end_state_and_attributes(tmp_path: object) -> None:
 
 
 def test_read_write_readline_eof_and_exit_status() -> None:
-    p = PtyProcess.spawn(["sh", "-c", "read x; echo \"got $x\"; printf tail; exit 3"])
+    p = PtyProcess.spawn(["sh", "-c", 'read x; echo "got $x"; printf tail; exit 3'])
     assert p.write(b"abc\n") == 4
     assert p.readline() == b"abc\r\n"  # the terminal's echo
     assert p.readline() == b"got abc\r\n"

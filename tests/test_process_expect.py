@@ -113,7 +113,7 @@ def test_spawn_expect_wait_from_many_threads() -> None:
     def worker(n: int) -> None:
         try:
             for i in range(5):
-                with ttyctl.spawn(["sh", "-c", f"read x; echo \"t{n} $x\"; exit {n % 5}"]) as p:
+                with ttyctl.spawn(["sh", "-c", f'read x; echo "t{n} $x"; exit {n % 5}']) as p:
                     p.write(b"i%d\n" % i)
                     p.readuntil(f"t{n} i{i}\r\n".encode(), timeout=20)
                     assert p.wait(timeout=20) == n % 5
@@ -131,7 +131,7 @@ def test_spawn_expect_wait_from_many_threads() -> None:
 def test_expect_in_one_thread_while_another_waits() -> None:
     import threading
 
-    with ttyctl.spawn(["sh", "-c", "read x; echo \"=$x=\"; exit 4"]) as p:
+    with ttyctl.spawn(["sh", "-c", 'read x; echo "=$x="; exit 4']) as p:
         codes: list[int] = []
         waiter = threading.Thread(target=lambda: codes.append(p.wait(timeout=30)))
         waiter.start()

@@ -186,9 +186,7 @@ class PtyProcess:
         command = args[0]
         found = shutil.which(command)
         if found is None:
-            raise FileNotFoundError(
-                f"The command was not found or was not executable: {command}."
-            )
+            raise FileNotFoundError(f"The command was not found or was not executable: {command}.")
         args[0] = found
         attrs = None
         if not echo:
