@@ -21,6 +21,7 @@ from ._os.pty import set_winsize as set_winsize  # noqa: E402
 from ._os.terminal import raw_mode as raw_mode  # noqa: E402
 from .errors import ClosedResourceError as ClosedResourceError  # noqa: E402
 from .errors import ConsoleSocketError as ConsoleSocketError  # noqa: E402
+from .errors import ExpectEOF as ExpectEOF  # noqa: E402
 from .errors import ExpectTimeout as ExpectTimeout  # noqa: E402
 from .errors import NotATerminalError as NotATerminalError  # noqa: E402
 from .errors import PlatformError as PlatformError  # noqa: E402
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ClosedResourceError",
     "ConsoleSocketError",
+    "ExpectEOF",
     "ExpectTimeout",
     "NotATerminalError",
     "PlatformError",

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ClosedResourceError",
     "ConsoleSocketError",
+    "ExpectEOF",
     "ExpectTimeout",
     "NotATerminalError",
     "PlatformError",
@@ -94,3 +95,16 @@ class SessionLeaderError(TerminalError):
     and when a terminal cannot be acquired because the process does not lead
     its session or its session already has another controlling terminal.
     """
+
+
+class ExpectEOF(TtyctlError, EOFError):
+    """The program's output ended before an expect or readuntil call matched.
+
+    ``before`` holds every byte seen since the call started; they also stay
+    buffered for the next read. Put ``ttyctl.sansio.expect.EOF`` in the pattern
+    list to get the end of output as a match instead.
+    """
+
+    def __init__(self, message: str, before: bytes = b"") -> None:
+        super().__init__(message)
+        self.before = before

@@ -8,11 +8,17 @@ import select
 import signal
 import threading
 import time
-from typing import Literal, final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, final
 
 from ._os.pty import Winsize, get_winsize, set_winsize
-from .errors import ClosedResourceError, ExpectTimeout, TtyctlError
+from .errors import ClosedResourceError, ExpectEOF, ExpectTimeout, TtyctlError
 from .sansio.exitstatus import decode_wait_status
+
+if TYPE_CHECKING:
+    import re
+
+    from .sansio.expect import ExpectResult, Pattern
 
 __all__ = ["Mode", "Process"]
 
@@ -49,8 +55,10 @@ class Process:
     master while it waits and keeps what it read; :meth:`read` returns that
     output first. So ``wait()`` always returns, and no byte is lost.
 
-    Thread safety: :meth:`read`, :meth:`write`, :meth:`wait`, :meth:`poll` and
-    the signal methods may be called from several threads at once.
+    Thread safety: :meth:`read`, :meth:`expect`, :meth:`readuntil`,
+    :meth:`write`, :meth:`wait`, :meth:`poll` and the signal methods may be
+    called from several threads at once; the reading methods take turns, each
+    call getting whole matches from the one shared buffer.
     """
 
     __slots__ = (
@@ -124,6 +132,67 @@ class Process:
             if timeout is not None and not _wait_readable(fd, timeout):
                 raise ExpectTimeout(f"no output within {timeout} s")
             return read_master(fd, size)
+
+    def expect(
+        self, patterns: Pattern | Sequence[Pattern], timeout: float | None = None
+    ) -> ExpectResult:
+        """Read output until one of ``patterns`` matches, and return the match.
+
+        ``patterns`` holds literal bytes, compiled bytes regexes and
+        :data:`ttyctl.expect.EOF`; the match that starts earliest wins, then the
+        one listed first (see :mod:`ttyctl.sansio.expect`). The result gives the
+        pattern's index, the match, the bytes before it; the bytes after it stay
+        buffered for the next :meth:`read` or :meth:`expect`.
+
+        Raises :class:`ExpectTimeout` when ``timeout`` seconds pass and
+        :class:`ExpectEOF` when the output ends (EOF not in the list) first;
+        both carry ``before``, every byte seen, and those bytes stay buffered.
+        Output that :meth:`wait` drained is searched first.
+        """
+        from .sansio.expect import ExpectScanner
+
+        scanner = ExpectScanner(patterns)
+        fd = self.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._read_lock:
+            rest: bytes | None = None
+            try:
+                data = bytes(self._pending)
+                self._pending.clear()
+                result = scanner.feed(data)
+                while result is None:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and (
+                        remaining <= 0 or not _wait_readable(fd, remaining)
+                    ):
+                        raise ExpectTimeout(
+                            f"no match within {timeout} s", before=scanner.buffered
+                        )
+                    if remaining is None:
+                        _wait_readable(fd, None)
+                    chunk = read_master(fd, _READ_SIZE)
+                    if chunk:
+                        result = scanner.feed(chunk)
+                        continue
+                    self._eof = True
+                    result = scanner.feed_eof()
+                    if result is None:
+                        raise ExpectEOF("the output ended before a match", scanner.buffered)
+                rest = result.rest
+            finally:
+                self._pending[:0] = scanner.buffered if rest is None else rest
+        return result
+
+    def readuntil(
+        self, pattern: bytes | re.Pattern[bytes] = b"\n", timeout: float | None = None
+    ) -> bytes:
+        """Read output up to and including ``pattern`` (bytes or a bytes regex).
+
+        What follows the match stays buffered. Raises :class:`ExpectTimeout` or
+        :class:`ExpectEOF` as :meth:`expect` does.
+        """
+        result = self.expect([pattern], timeout)
+        return result.before + result.matched
 
     def write(self, data: bytes) -> int:
         """Write all of ``data`` to the program's terminal, as typed input."""
@@ -247,6 +316,19 @@ class Process:
 
     # -- closing -------------------------------------------------------------
 
+    def close_console(self) -> None:
+        """Close the PTY master now, without waiting for the program.
+
+        This hangs up the terminal: the kernel sends SIGHUP to the program's
+        foreground group and the program's reads of it fail. The program is
+        reaped later by :meth:`wait`, :meth:`poll` or :meth:`close` (which then
+        skips the hang-up it would have done). Output not yet read is lost.
+        A no-op in other modes and when the master is closed already.
+        """
+        fd, self._master = self._master, -1
+        if fd >= 0:
+            os.close(fd)
+
     def close(self, timeout: float = 1.0) -> None:
         """Release the program: hang up its console and make sure it is reaped.
 
@@ -296,7 +378,7 @@ class Process:
         return f"<ttyctl.Process pid={self.pid} mode={self.mode} {state}>"
 
 
-def _wait_readable(fd: int, timeout: float) -> bool:
+def _wait_readable(fd: int, timeout: float | None) -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLIN)
-    return bool(poller.poll(timeout * 1000))
+    return bool(poller.poll(None if timeout is None else timeout * 1000))
