@@ -26,7 +26,7 @@ def _ignore(signum: int, frame: object) -> None:
 
 
 def relay(
-    proc: Process,
+    proc: Process | int,
     stdin_fd: int | None,
     stdout_fd: int,
     *,
@@ -48,14 +48,19 @@ def relay(
     the slave is closed and everything queued has been read. If the program
     exits while another process still holds its terminal, what is queued is
     read and the relay ends with the program.
+
+    ``proc`` may also be a bare PTY master descriptor (a console received over
+    a console socket, whose program is not our child). It stays the caller's.
+    Then the relay returns 0 at the end of output, and one of the forwarded
+    signals ends it at once with ``-N`` instead of being passed on.
     """
-    master = proc.fileno()
+    master = proc if isinstance(proc, int) else proc.fileno()
     os.set_blocking(master, False)
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     handled = (signal.SIGWINCH, *FORWARDED_SIGNALS)
     previous = {signum: signal.signal(signum, _ignore) for signum in handled}
     old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-    pidfd = os.pidfd_open(proc.pid)
+    pidfd = -1 if isinstance(proc, int) else os.pidfd_open(proc.pid)
     try:
         return _loop(proc, master, stdin_fd, stdout_fd, wake_r, pidfd,
                      winsize_from, on_output, on_resize)
@@ -64,11 +69,12 @@ def relay(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         for fd in (wake_r, wake_w, pidfd):
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
 
 def _loop(
-    proc: Process,
+    proc: Process | int,
     master: int,
     stdin_fd: int | None,
     stdout_fd: int,
@@ -81,7 +87,8 @@ def _loop(
     poller = select.poll()
     poller.register(master, select.POLLIN)
     poller.register(wake_r, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
     if stdin_fd is not None:
         poller.register(stdin_fd, select.POLLIN)
     stdin_is_tty = stdin_fd is not None and os.isatty(stdin_fd)
@@ -95,7 +102,7 @@ def _loop(
                 if data is None:
                     continue
                 if not data:
-                    return proc.wait()
+                    return 0 if isinstance(proc, int) else proc.wait()
                 if on_output is not None:
                     on_output(data)
                 if output_ok:
@@ -120,6 +127,8 @@ def _loop(
                             set_winsize(master, size)
                             if on_resize is not None:
                                 on_resize(size.rows, size.cols)
+                    elif isinstance(proc, int):
+                        return -signum
                     else:
                         proc.signal_group(signum)
             elif fd == pidfd:
@@ -129,7 +138,7 @@ def _loop(
                         on_output(data)
                     if output_ok:
                         output_ok = _write_all(stdout_fd, data)
-                return proc.wait()
+                return 0 if isinstance(proc, int) else proc.wait()
         if pending_input:
             try:
                 written = os.write(master, pending_input)

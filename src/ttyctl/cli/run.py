@@ -35,6 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cols", type=int, help="columns of the new terminal")
     parser.add_argument("--stdout", metavar="FILE", help="with --detach: append stdout to FILE")
     parser.add_argument("--stderr", metavar="FILE", help="with --detach: append stderr to FILE")
+    parser.add_argument(
+        "--console-socket", metavar="PATH",
+        help="send CMD's PTY master to the receiver listening at PATH (runc's protocol) "
+        "instead of relaying it, then wait for CMD",
+    )
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="with --console-socket: keep this copy of the master open until CMD ends",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
     return parser
 
@@ -50,6 +59,10 @@ def main(argv: list[str]) -> int:
         parser.error("--rows and --cols go together")
     if not args.detach and (args.stdout or args.stderr):
         parser.error("--stdout and --stderr apply with --detach")
+    if args.console_socket and args.detach:
+        parser.error("--console-socket and --detach do not go together")
+    if args.keep and not args.console_socket:
+        parser.error("--keep applies with --console-socket")
     try:
         if args.detach:
             from ..runner import run_detached
@@ -57,9 +70,17 @@ def main(argv: list[str]) -> int:
             print(run_detached(command, stdout=args.stdout, stderr=args.stderr), flush=True)
             return 0
         from .._os.pty import Winsize
-        from ..runner import run_console
 
         size = None if args.rows is None else Winsize(args.rows, args.cols)
+        if args.console_socket:
+            from ..console_run import run_with_console_socket
+
+            return shell_exit_code(
+                run_with_console_socket(command, args.console_socket, keep=args.keep,
+                                        winsize=size)
+            )
+        from ..runner import run_console
+
         return shell_exit_code(run_console(command, winsize=size))
     except OSError as exc:
         return _spawn_failure(exc, command[0])
