@@ -70,6 +70,8 @@ def main(argv: list[str]) -> int:
         if args.pid_file:
             _write_pid_file(args.pid_file)
             stack.callback(_unlink, args.pid_file)
+        if args.mode != "hold":
+            log(f"listening on {args.socket} (mode {args.mode})")
         if args.mode == "single":
             from ..recvtty import receive_single
 
@@ -92,6 +94,7 @@ def main(argv: list[str]) -> int:
 
         control = listen_console_socket(control_path(args.socket))
         stack.callback(_unlink, control_path(args.socket))
+        log(f"listening on {args.socket} (mode hold, control {control_path(args.socket)})")
         serve_hold(listener, control, log=log, timeout=args.timeout)
         return 0
     raise AssertionError("unreachable")  # pragma: no cover
