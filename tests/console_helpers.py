@@ -6,6 +6,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ class Receiver:
     proc: subprocess.Popen[bytes]
     err_fd: int
     seen: bytearray = field(default_factory=bytearray)
+    exit_code: int | None = None
 
     @property
     def pid(self) -> int:
@@ -85,6 +87,8 @@ def running_receiver(sock: str, *args: str) -> Iterator[Receiver]:
     try:
         receiver.wait_line(b"listening on")
         yield receiver
+        os.kill(proc.pid, signal.SIGTERM)  # a clean stop: it removes its socket
+        receiver.exit_code = proc.wait(20)
     finally:
         kill_group(proc.pid)
         proc.wait()

@@ -257,10 +257,7 @@ def attach_held(path: str, label: str, *, stdin_fd: int | None = 0, stdout_fd: i
             replay = bytearray(payload[3:])
             while chunk := sock.recv(_CHUNK):
                 replay += chunk
-            view = memoryview(bytes(replay))
-            while view:
-                view = view[os.write(stdout_fd, view):]
-            return attach_master(master, stdin_fd, stdout_fd)
+            return attach_master(master, stdin_fd, stdout_fd, bytes(replay))
         finally:
             os.close(master)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -30,14 +30,15 @@ def utc_stamp(when: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
 
 
-def attach_master(master: int, stdin_fd: int | None, stdout_fd: int) -> int:
+def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: bytes = b"") -> int:
     """Wire the PTY ``master`` to this terminal until the console ends.
 
     When ``stdin_fd`` is a terminal it is put in raw mode for the duration and
     its termios restored exactly afterwards, and its window size is given to
     the console at once and on every SIGWINCH (otherwise ``stdout_fd``'s size,
     if it is a terminal). ``stdin_fd=None`` sends no input. The caller keeps
-    ``master``. Returns 0 when the console ended (every holder of its slave
+    ``master``. ``replay`` (the console's recent output) is written out once
+    the terminal is in raw mode, before the relay starts. Returns 0 when the console ended (every holder of its slave
     closed it), ``-N`` when signal N (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended
     the wait first. Must run in the main thread.
     """
@@ -50,6 +51,7 @@ def attach_master(master: int, stdin_fd: int | None, stdout_fd: int) -> int:
     with ExitStack() as stack:
         if outer is not None:
             stack.enter_context(raw_mode(outer))
+        _write_all(stdout_fd, replay)
         return relay(master, stdin_fd, stdout_fd, winsize_from=size_from)
     raise AssertionError("unreachable")  # pragma: no cover
 
