@@ -12,6 +12,7 @@ import threading
 import pytest
 
 import ttyctl
+from tests.helpers import children_of, open_fds, read_to_eof, read_until, ttyctl_argv
 from ttyctl.console_socket import (
     check_peer,
     listen_console_socket,
@@ -21,7 +22,6 @@ from ttyctl.console_socket import (
     send_console,
 )
 from ttyctl.errors import ConsoleSocketError, NotATerminalError
-from tests.helpers import children_of, open_fds, read_to_eof, read_until, ttyctl_argv
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_too_many_fds_are_all_closed() -> None:
     try:
         socket.send_fds(a, [b"/dev/ptmx"], [master] * 40)  # beyond the control buffer
         before = open_fds()
-        with pytest.raises(ConsoleSocketError, match="truncated|descriptors"):
+        with pytest.raises(ConsoleSocketError, match=r"truncated|descriptors"):
             recv_console(b)
         assert open_fds() == before
     finally:

@@ -36,11 +36,12 @@ def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: byt
     When ``stdin_fd`` is a terminal it is put in raw mode for the duration and
     its termios restored exactly afterwards, and its window size is given to
     the console at once and on every SIGWINCH (otherwise ``stdout_fd``'s size,
-    if it is a terminal). ``stdin_fd=None`` sends no input. The caller keeps
-    ``master``. ``replay`` (the console's recent output) is written out once
-    the terminal is in raw mode, before the relay starts. Returns 0 when the console ended (every holder of its slave
-    closed it), ``-N`` when signal N (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended
-    the wait first. Must run in the main thread.
+    if it is a terminal). ``stdin_fd=None`` sends no input. ``replay`` (the
+    console's recent output) is written out once the terminal is in raw mode,
+    before the relay starts. The caller keeps ``master``. Returns 0 when the
+    console ended (every holder of its slave closed it), ``-N`` when signal N
+    (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended the wait first. Must run in the
+    main thread.
     """
     from .relay import relay
 
