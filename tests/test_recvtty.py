@@ -70,6 +70,32 @@ def test_log_mode_one_file_per_console(sockdir: str) -> None:
     assert not os.path.exists(sock)  # removed when the receiver stopped
 
 
+@pytest.mark.parametrize("name", [b"/dev/ptmx", b"/dev/pts/ptmx", b" ", b"/dev/ptmx\0"])
+def test_plain_send_fds_sender_to_recvtty(sockdir: str, name: bytes) -> None:
+    """What runc, later runc, crun and conmon send, written with plain socket.send_fds."""
+    sock = os.path.join(sockdir, "c.sock")
+    master, slave = os.openpty()
+    try:
+        with running_receiver(sock, "--mode", "log") as receiver:
+            with _connect(sock) as s:
+                socket.send_fds(s, [name], [master])
+            receiver.wait_line(b"received console-1")
+            os.close(master)  # the receiver's copy keeps the terminal up
+            master = -1
+            os.write(slave, b"plain sender\n")
+            os.close(slave)
+            slave = -1
+            receiver.wait_line(b"console-1 ended")
+            shown = name.rstrip(b"\0").decode()
+            assert f"name {shown!r}" in receiver.log()
+        with open(os.path.join(sockdir, "console-1.log"), "rb") as f:
+            assert b"plain sender\r\n" in f.read()
+    finally:
+        for fd in (master, slave):
+            if fd >= 0:
+                os.close(fd)
+
+
 def test_null_mode_drains_output(sockdir: str) -> None:
     """A program writing far more than a PTY buffers is not blocked: null reads it."""
     sock = os.path.join(sockdir, "c.sock")
