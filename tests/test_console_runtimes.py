@@ -100,14 +100,14 @@ def test_c15_single_mode_drives_a_container_shell(
     before = termios.tcgetattr(terminal.slave)
     receiver = start_on_terminal(terminal, ttyctl_argv("recvtty", "--mode", "single", sock))
     try:
-        read_until(terminal.master, b"listening on")
+        read_until(terminal.master, b"listening on", timeout=30)
         _start(runtime, bundle, sock, containers)
         read_until(terminal.master, b"CTR# ", timeout=30)  # relayed: raw mode is on
         os.write(terminal.master, b"echo $((6*7)); stty size\r")
-        read_until(terminal.master, b"42\r\n24 80\r\n")
+        read_until(terminal.master, b"42\r\n24 80\r\n", timeout=30)
         _resize(terminal, 33, 101)
         os.write(terminal.master, b"stty size; tty\r")
-        out = read_until(terminal.master, b"33 101\r\n/dev/pts/")
+        out = read_until(terminal.master, b"33 101\r\n/dev/pts/", timeout=30)
         assert b"33 101" in out
         os.write(terminal.master, b"exit\r")
         assert receiver.wait(30) == 0

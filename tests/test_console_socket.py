@@ -47,7 +47,7 @@ def test_ttyctl_sender_to_ttyctl_receiver() -> None:
             assert os.get_inheritable(fd) is False  # MSG_CMSG_CLOEXEC
             assert pty_index(fd) == pty_index(master)
             os.write(slave, b"through the copy\n")
-            assert b"through the copy" in read_until(fd, b"copy")
+            assert b"through the copy" in read_until(fd, b"copy", timeout=30)
         finally:
             os.close(fd)
     finally:
@@ -149,6 +149,25 @@ def test_rejection_closes_every_descriptor(case: str, tmp_path: os.PathLike[str]
         b.close()
 
 
+def test_one_message_is_read_and_trailing_bytes_stay() -> None:
+    """The kernel ends a read at the message that carried descriptors: bytes sent
+    after it are not part of the name, and stay queued on the connection."""
+    a, b = _pair()
+    master, slave = os.openpty()
+    try:
+        socket.send_fds(a, [b"/dev/ptmx"], [master])
+        a.sendall(b"trailing")
+        fd, name = recv_console(b)
+        os.close(fd)
+        assert name == "/dev/ptmx"
+        assert b.recv(100) == b"trailing"
+    finally:
+        for x in (master, slave):
+            os.close(x)
+        a.close()
+        b.close()
+
+
 def test_too_many_fds_are_all_closed() -> None:
     a, b = _pair()
     master, slave = os.openpty()
@@ -189,10 +208,10 @@ def test_prepare_master_sets_nonblocking_onlcr_and_size() -> None:
         assert ttyctl.get_winsize(slave) == ttyctl.Winsize(24, 80)
         assert os.get_blocking(master) is False
         os.write(slave, b"a\n")
-        assert read_until(master, b"\r\n") == b"a\r\n"
+        assert read_until(master, b"\r\n", timeout=30) == b"a\r\n"
         prepare_master(master, onlcr=False)
         os.write(slave, b"b\n")
-        assert read_until(master, b"\n") == b"b\n"
+        assert read_until(master, b"\n", timeout=30) == b"b\n"
     finally:
         os.close(master)
         os.close(slave)
@@ -292,7 +311,7 @@ def test_run_console_socket_sends_and_exits_with_status(sockdir: str) -> None:
         fd, name = got[0]
         try:
             assert name == "/dev/ptmx"
-            assert b"/dev/pts/" in read_until(fd, b"/dev/pts/")
+            assert b"/dev/pts/" in read_until(fd, b"/dev/pts/", timeout=30)
             os.write(fd, b"hello\r")
             out = read_to_eof(fd)
             assert b"got:hello" in out
@@ -331,7 +350,7 @@ def test_run_console_socket_keep_holds_the_terminal(sockdir: str, keep: bool) ->
         )
         thread.join(20)
         fd, _ = got[0]
-        read_until(fd, b"ready")
+        read_until(fd, b"ready", timeout=30)
         (program,) = children_of(proc.pid)
         os.close(fd)  # the receiver lets go of the console
         if keep:

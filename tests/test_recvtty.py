@@ -146,21 +146,22 @@ def test_single_mode_wires_the_console_to_this_terminal(
     receiver = start_on_terminal(terminal, ttyctl_argv("recvtty", sock))
     sender: subprocess.Popen[bytes] | None = None
     try:
-        read_until(terminal.master, b"listening on")
+        read_until(terminal.master, b"listening on", timeout=30)
         env = dict(os.environ, PS1="PROMPT> ")
         sender = subprocess.Popen(
             ttyctl_argv("run", "--console-socket", sock, "--", "sh", "-i"),
             env=env, stdin=subprocess.DEVNULL, start_new_session=True,
         )
-        read_until(terminal.master, b"PROMPT> ")  # relayed: raw mode is on
+        read_until(terminal.master, b"PROMPT> ", timeout=30)  # relayed: raw mode is on
         assert termios.tcgetattr(terminal.slave)[3] & termios.ICANON == 0
         os.write(terminal.master, b"stty size; echo $((6*7))\r")
-        read_until(terminal.master, b"24 80\r\n42\r\n")  # the holder gave it our size
+        # The holder gave the console our size.
+        read_until(terminal.master, b"24 80\r\n42\r\n", timeout=30)
         os.write(terminal.master, b"\x03")  # Ctrl-C goes through as a byte
-        read_until(terminal.master, b"PROMPT> ")
+        read_until(terminal.master, b"PROMPT> ", timeout=30)
         _resize(terminal, 30, 100)
         os.write(terminal.master, b"stty size\r")
-        read_until(terminal.master, b"30 100\r\n")
+        read_until(terminal.master, b"30 100\r\n", timeout=30)
         os.write(terminal.master, b"exit 3\r")
         assert sender.wait(30) == 3
         assert receiver.wait(30) == 0
@@ -188,10 +189,10 @@ def test_single_mode_restores_the_terminal_on_sigterm(
     receiver = start_on_terminal(terminal, ttyctl_argv("recvtty", sock))
     sender = None
     try:
-        read_until(terminal.master, b"listening on")
-        sender = _send_program(sock, "sh", "-c", "trap 'exit 9' HUP; echo up; "
+        read_until(terminal.master, b"listening on", timeout=30)
+        sender = _send_program(sock, "sh", "-c", "trap 'exit 9' HUP; echo UP-NOW; "
                                "while :; do sleep 0.05; done")
-        read_until(terminal.master, b"up")
+        read_until(terminal.master, b"UP-NOW", timeout=30)
         os.kill(receiver.pid, 15)
         assert receiver.wait(30) == 128 + 15
         assert termios.tcgetattr(terminal.slave) == before
@@ -227,9 +228,10 @@ def test_hold_mode_list_and_attach(sockdir: str, terminal: Terminal) -> None:
                 terminal, ttyctl_argv("recvtty", "--attach", "console-1", sock)
             )
             try:
-                read_until(terminal.master, b"HELD> ")  # replayed from the buffer
+                # Replayed from the buffer.
+                read_until(terminal.master, b"HELD> ", timeout=30)
                 os.write(terminal.master, b"echo $((6*7))\r")
-                read_until(terminal.master, b"42\r\n")
+                read_until(terminal.master, b"42\r\n", timeout=30)
                 listing = subprocess.run(ttyctl_argv("recvtty", "--list", sock),
                                          capture_output=True, timeout=30)
                 assert b"console-1 attached" in listing.stdout

@@ -169,6 +169,7 @@ def serve_hold(
         receiver.add_reader(entry.console.fd, lambda: read_console(entry))
 
     receiver = ConsoleReceiver(listener, on_console, log=log, timeout=timeout)
+    control.setblocking(False)
     receiver.add_reader(control.fileno(), on_control)
     try:
         return receiver.serve()

@@ -108,6 +108,11 @@ def _loop(
                 if output_ok:
                     output_ok = _write_all(stdout_fd, data)
             elif fd == stdin_fd:
+                # A signal can arrive with this input (a resize, then typing) in
+                # the same wakeup: take it first, so the input meets the new size.
+                code = _take_signals(proc, master, wake_r, winsize_from, on_resize)
+                if code is not None:
+                    return code
                 try:
                     data = read(stdin_fd, _CHUNK)
                 except OSError:  # the caller's terminal hung up
@@ -120,17 +125,9 @@ def _loop(
                 if pending_input:
                     poller.modify(master, select.POLLIN | select.POLLOUT)
             elif fd == wake_r:
-                for signum in read(wake_r, 256):
-                    if signum == signal.SIGWINCH:
-                        if winsize_from is not None:
-                            size = get_winsize(winsize_from)
-                            set_winsize(master, size)
-                            if on_resize is not None:
-                                on_resize(size.rows, size.cols)
-                    elif isinstance(proc, int):
-                        return -signum
-                    else:
-                        proc.signal_group(signum)
+                code = _take_signals(proc, master, wake_r, winsize_from, on_resize)
+                if code is not None:
+                    return code
             elif fd == pidfd:
                 # The program ended: take what is queued, then stop.
                 while data := read_master_nonblocking(master):
@@ -147,6 +144,32 @@ def _loop(
             pending_input = pending_input[written:]
             if not pending_input:
                 poller.modify(master, select.POLLIN)
+
+
+def _take_signals(
+    proc: Process | int,
+    master: int,
+    wake_r: int,
+    winsize_from: int | None,
+    on_resize: Callable[[int, int], None] | None,
+) -> int | None:
+    """Act on the signals queued in the wakeup pipe; a return code ends the relay."""
+    try:
+        signums = os.read(wake_r, 256)
+    except BlockingIOError:
+        return None
+    for signum in signums:
+        if signum == signal.SIGWINCH:
+            if winsize_from is not None:
+                size = get_winsize(winsize_from)
+                set_winsize(master, size)
+                if on_resize is not None:
+                    on_resize(size.rows, size.cols)
+        elif isinstance(proc, int):
+            return -signum
+        else:
+            proc.signal_group(signum)
+    return None
 
 
 def read_master_nonblocking(master: int) -> bytes | None:
