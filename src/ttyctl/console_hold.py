@@ -62,7 +62,7 @@ def serve_hold(
     control: socket.socket,
     *,
     log: Callable[[str], None],
-    timeout: float = 5.0,
+    timeout: float = 30.0,
 ) -> int:
     """Hold every console received on ``listener``; serve ``control`` requests.
 

@@ -79,7 +79,7 @@ class ConsoleReceiver:
         on_console: Callable[[ReceivedConsole], None],
         *,
         log: Callable[[str], None],
-        timeout: float = 5.0,
+        timeout: float = 30.0,
         owner_uid: int | None = None,
         onlcr: bool = True,
         default_size: Winsize | None = DEFAULT_CONSOLE_SIZE,

@@ -63,7 +63,7 @@ def receive_single(
     stdin_fd: int | None = 0,
     stdout_fd: int = 1,
     log: Callable[[str], None],
-    timeout: float = 5.0,
+    timeout: float = 30.0,
 ) -> int:
     """Accept one console on ``listener`` and wire it to this terminal.
 
@@ -101,7 +101,9 @@ def _terminal_size(*fds: int | None) -> Winsize:
     return Winsize(24, 80)
 
 
-def serve_null(listener: socket.socket, *, log: Callable[[str], None], timeout: float = 5.0) -> int:
+def serve_null(
+    listener: socket.socket, *, log: Callable[[str], None], timeout: float = 30.0
+) -> int:
     """Accept consoles until a stop signal; read and discard their output.
 
     Each console is closed when it ends. Returns the number of the signal
@@ -116,7 +118,7 @@ def serve_log(
     directory: str | os.PathLike[str],
     *,
     log: Callable[[str], None],
-    timeout: float = 5.0,
+    timeout: float = 30.0,
 ) -> int:
     """Accept consoles until a stop signal; append each one's output to a file.
 

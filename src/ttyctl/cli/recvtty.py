@@ -41,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="log mode: where console-N.log files go (default: SOCKET's directory)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS",
-        help="how long a connection may take to send its console (default: 5)",
+        "--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="how long a connection may take to send its console (default: 30; runc "
+        "connects first, then creates the container, then sends)",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
