@@ -109,6 +109,17 @@ class Process:
             raise ClosedResourceError("this process's console was closed")
         return self._master
 
+    def take_master(self) -> int:
+        """Hand the PTY master over to the caller, who must close it.
+
+        Afterwards this Process neither reads nor closes it: :meth:`wait` only
+        waits, and :meth:`read`/:meth:`write` raise :class:`ClosedResourceError`.
+        Used to pass the console on (a console socket) and drop this copy.
+        """
+        fd = self.fileno()
+        self._master = -1
+        return fd
+
     def fileno(self) -> int:
         """The PTY master, for ``select`` and event loops."""
         fd = self.master

@@ -11,7 +11,7 @@ from typing import Final
 
 from ._os.pty import get_winsize, set_winsize
 from .errors import ExpectTimeout
-from .process import Process
+from .process import Process, read_master
 
 __all__ = ["FORWARDED_SIGNALS", "relay"]
 
@@ -27,7 +27,7 @@ def _ignore(signum: int, frame: object) -> None:
 
 
 def relay(
-    proc: Process,
+    proc: Process | int,
     stdin_fd: int | None,
     stdout_fd: int,
     *,
@@ -49,14 +49,19 @@ def relay(
     the slave is closed and everything queued has been read. If the program
     exits while another process still holds its terminal, what is queued is
     read and the relay ends with the program.
+
+    ``proc`` may also be a bare PTY master descriptor (a console received over
+    a console socket, whose program is not our child). It stays the caller's.
+    Then the relay returns 0 at the end of output, and one of the forwarded
+    signals ends it at once with ``-N`` instead of being passed on.
     """
-    master = proc.fileno()
+    master = proc if isinstance(proc, int) else proc.fileno()
     os.set_blocking(master, False)
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     handled = (signal.SIGWINCH, *FORWARDED_SIGNALS)
     previous = {signum: signal.signal(signum, _ignore) for signum in handled}
     old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-    pidfd = os.pidfd_open(proc.pid)
+    pidfd = -1 if isinstance(proc, int) else os.pidfd_open(proc.pid)
     try:
         return _loop(proc, master, stdin_fd, stdout_fd, wake_r, pidfd,
                      winsize_from, on_output, on_resize)
@@ -65,11 +70,12 @@ def relay(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         for fd in (wake_r, wake_w, pidfd):
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
 
 def _loop(
-    proc: Process,
+    proc: Process | int,
     master: int,
     stdin_fd: int | None,
     stdout_fd: int,
@@ -82,7 +88,8 @@ def _loop(
     poller = select.poll()
     poller.register(master, select.POLLIN)
     poller.register(wake_r, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
     if stdin_fd is not None:
         poller.register(stdin_fd, select.POLLIN)
     stdin_is_tty = stdin_fd is not None and os.isatty(stdin_fd)
@@ -103,12 +110,17 @@ def _loop(
                         raise
                     data = b""  # EIO: every slave descriptor is closed
                 if not data:
-                    return _finish(proc, stdout_fd, output_ok, on_output)
+                    return _finish(proc, master, stdout_fd, output_ok, on_output)
                 if on_output is not None:
                     on_output(data)
                 if output_ok:
                     output_ok = _write_all(stdout_fd, data)
             elif fd == stdin_fd:
+                # A signal can arrive with this input (a resize, then typing) in
+                # the same wakeup: take it first, so the input meets the new size.
+                code = _take_signals(proc, master, wake_r, winsize_from, on_resize)
+                if code is not None:
+                    return code
                 try:
                     data = read(stdin_fd, _CHUNK)
                 except OSError:  # the caller's terminal hung up
@@ -121,18 +133,12 @@ def _loop(
                 if pending_input:
                     poller.modify(master, select.POLLIN | select.POLLOUT)
             elif fd == wake_r:
-                for signum in read(wake_r, 256):
-                    if signum == signal.SIGWINCH:
-                        if winsize_from is not None:
-                            size = get_winsize(winsize_from)
-                            set_winsize(master, size)
-                            if on_resize is not None:
-                                on_resize(size.rows, size.cols)
-                    else:
-                        proc.signal_group(signum)
+                code = _take_signals(proc, master, wake_r, winsize_from, on_resize)
+                if code is not None:
+                    return code
             elif fd == pidfd:
                 # The program ended: take what is queued, then stop.
-                return _finish(proc, stdout_fd, output_ok, on_output)
+                return _finish(proc, master, stdout_fd, output_ok, on_output)
         if pending_input:
             try:
                 written = os.write(master, pending_input)
@@ -144,12 +150,23 @@ def _loop(
 
 
 def _finish(
-    proc: Process,
+    proc: Process | int,
+    master: int,
     stdout_fd: int,
     output_ok: bool,
     on_output: Callable[[bytes], None] | None,
 ) -> int:
-    """Reap the program, then write out whatever output is still queued."""
+    """The program ended: write out whatever output is still queued, reap it.
+
+    A bare master (no process to reap) ends with 0 once nothing is queued.
+    """
+    if isinstance(proc, int):
+        while data := read_master_nonblocking(master):
+            if on_output is not None:
+                on_output(data)
+            if output_ok:
+                output_ok = _write_all(stdout_fd, data)
+        return 0
     returncode = proc.wait()  # also moves what the master still holds into proc
     while True:
         try:
@@ -163,6 +180,40 @@ def _finish(
         if output_ok:
             output_ok = _write_all(stdout_fd, data)
     return returncode
+
+
+def _take_signals(
+    proc: Process | int,
+    master: int,
+    wake_r: int,
+    winsize_from: int | None,
+    on_resize: Callable[[int, int], None] | None,
+) -> int | None:
+    """Act on the signals queued in the wakeup pipe; a return code ends the relay."""
+    try:
+        signums = os.read(wake_r, 256)
+    except BlockingIOError:
+        return None
+    for signum in signums:
+        if signum == signal.SIGWINCH:
+            if winsize_from is not None:
+                size = get_winsize(winsize_from)
+                set_winsize(master, size)
+                if on_resize is not None:
+                    on_resize(size.rows, size.cols)
+        elif isinstance(proc, int):
+            return -signum
+        else:
+            proc.signal_group(signum)
+    return None
+
+
+def read_master_nonblocking(master: int) -> bytes | None:
+    """Read a non-blocking master: bytes, ``b""`` at end of file, ``None`` if empty."""
+    try:
+        return read_master(master, _CHUNK)
+    except BlockingIOError:
+        return None
 
 
 def _write_all(fd: int, data: bytes) -> bool:

@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
         "terminal DEVICE (console: the device behind /dev/console), and wait for it",
     )
     parser.add_argument("--sysfs", default="/sys", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--console-socket", metavar="PATH",
+        help="send CMD's PTY master to the receiver listening at PATH (runc's protocol) "
+        "instead of relaying it, then wait for CMD",
+    )
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="with --console-socket: keep this copy of the master open until CMD ends",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]")
     return parser
 
@@ -58,11 +67,17 @@ def main(argv: list[str]) -> int:
         parser.error("--rows and --cols go together")
     if not args.detach and (args.stdout or args.stderr):
         parser.error("--stdout and --stderr apply with --detach")
-    if args.detach and args.record:
-        parser.error("--record needs a console (not --detach)")
+    if args.console_socket and args.detach:
+        parser.error("--console-socket and --detach do not go together")
+    if args.keep and not args.console_socket:
+        parser.error("--keep applies with --console-socket")
+    if args.record and (args.detach or args.console_socket):
+        parser.error("--record needs the console relayed here (not --detach or --console-socket)")
     if args.ctty is not None:
-        if args.detach or args.rows is not None or args.record:
-            parser.error("--ctty does not go with --detach, --rows, --cols or --record")
+        if args.detach or args.rows is not None or args.record or args.console_socket:
+            parser.error(
+                "--ctty does not go with --detach, --rows, --cols, --record or --console-socket"
+            )
         return _run_on_terminal(command, args.ctty, args.sysfs)
     try:
         if args.detach:
@@ -71,11 +86,19 @@ def main(argv: list[str]) -> int:
             print(run_detached(command, stdout=args.stdout, stderr=args.stderr), flush=True)
             return 0
         from .._os.pty import Winsize
-        from ..runner import run_console
 
         size = None if args.rows is None else Winsize(args.rows, args.cols)
+        if args.console_socket:
+            from ..console_run import run_with_console_socket
+
+            return shell_exit_code(
+                run_with_console_socket(command, args.console_socket, keep=args.keep,
+                                        winsize=size)
+            )
         if args.record:
             return _run_recorded(command, size, args.record)
+        from ..runner import run_console
+
         return shell_exit_code(run_console(command, winsize=size))
     except OSError as exc:
         return _spawn_failure(exc, command[0])

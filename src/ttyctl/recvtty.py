@@ -1,0 +1,205 @@
+"""What ``ttyctl recvtty`` does with the consoles it receives (modes single, null, log).
+
+The ``hold`` mode lives in :mod:`ttyctl.console_hold`. Every mode takes a
+listening socket from :func:`ttyctl.console_socket.listen_console_socket` and
+owns it from then on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from ._os.pty import Winsize, get_winsize, set_winsize
+from ._os.terminal import raw_mode
+from .console_receiver import ConsoleReceiver, ReceivedConsole
+from .process import read_master
+
+__all__ = ["attach_master", "receive_single", "serve_log", "serve_null", "utc_stamp"]
+
+_CHUNK = 65536
+
+
+def utc_stamp(when: float | None = None) -> str:
+    """``when`` (default: now) as an ISO 8601 UTC time with milliseconds."""
+    now = time.time() if when is None else when
+    millis = int(now * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
+
+
+def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: bytes = b"") -> int:
+    """Wire the PTY ``master`` to this terminal until the console ends.
+
+    When ``stdin_fd`` is a terminal it is put in raw mode for the duration and
+    its termios restored exactly afterwards, and its window size is given to
+    the console at once and on every SIGWINCH (otherwise ``stdout_fd``'s size,
+    if it is a terminal). ``stdin_fd=None`` sends no input. ``replay`` (the
+    console's recent output) is written out once the terminal is in raw mode,
+    before the relay starts. The caller keeps ``master``. Returns 0 when the
+    console ended (every holder of its slave closed it), ``-N`` when signal N
+    (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended the wait first. Must run in the
+    main thread.
+    """
+    from .relay import relay
+
+    outer = stdin_fd if stdin_fd is not None and os.isatty(stdin_fd) else None
+    size_from = outer if outer is not None else (stdout_fd if os.isatty(stdout_fd) else None)
+    if size_from is not None:
+        set_winsize(master, get_winsize(size_from))
+    with ExitStack() as stack:
+        if outer is not None:
+            stack.enter_context(raw_mode(outer))
+        _write_all(stdout_fd, replay)
+        return relay(master, stdin_fd, stdout_fd, winsize_from=size_from)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def receive_single(
+    listener: socket.socket,
+    *,
+    stdin_fd: int | None = 0,
+    stdout_fd: int = 1,
+    log: Callable[[str], None],
+    timeout: float = 30.0,
+) -> int:
+    """Accept one console on ``listener`` and wire it to this terminal.
+
+    Bad connections before it are refused and logged, and do not end the wait.
+    Once a console arrived the listener is closed, and the console is relayed
+    as :func:`attach_master` does, then closed (which hangs it up if nobody
+    else holds it). Returns 0 when the console ended, ``-N`` when signal N
+    ended the wait or the relay.
+    """
+    received: list[ReceivedConsole] = []
+
+    def take(console: ReceivedConsole) -> None:
+        received.append(console)
+        receiver.stop()
+
+    size = _terminal_size(stdin_fd, stdout_fd)
+    receiver = ConsoleReceiver(listener, take, log=log, timeout=timeout, default_size=size)
+    try:
+        code = receiver.serve()
+    finally:
+        receiver.close()
+    if not received:
+        return -code
+    master = received[0].fd
+    try:
+        return attach_master(master, stdin_fd, stdout_fd)
+    finally:
+        os.close(master)
+
+
+def _terminal_size(*fds: int | None) -> Winsize:
+    for fd in fds:
+        if fd is not None and os.isatty(fd):
+            return get_winsize(fd)
+    return Winsize(24, 80)
+
+
+def serve_null(
+    listener: socket.socket, *, log: Callable[[str], None], timeout: float = 30.0
+) -> int:
+    """Accept consoles until a stop signal; read and discard their output.
+
+    Each console is closed when it ends. Returns the number of the signal
+    that stopped the receiver; the consoles still open are closed then (which
+    hangs them up).
+    """
+    return _serve(listener, lambda console, data: None, log=log, timeout=timeout)
+
+
+def serve_log(
+    listener: socket.socket,
+    directory: str | os.PathLike[str],
+    *,
+    log: Callable[[str], None],
+    timeout: float = 30.0,
+) -> int:
+    """Accept consoles until a stop signal; append each one's output to a file.
+
+    Console ``console-N`` goes to ``DIRECTORY/console-N.log`` (created 0600,
+    appended to), which starts with a line giving the time of arrival (UTC),
+    the sender's pid and uid, the name it sent and the pts number, and gets a
+    closing line with the time the console ended. The bytes are the terminal's
+    own (ONLCR on: ``\\r\\n`` line ends, escape sequences as the program wrote
+    them). Returns as :func:`serve_null` does.
+    """
+    base = os.fspath(directory)
+    files: dict[str, int] = {}
+
+    def on_start(console: ReceivedConsole) -> None:
+        path = os.path.join(base, f"{console.label}.log")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        files[console.label] = fd
+        header = (
+            f"--- ttyctl recvtty: {console.label} received {utc_stamp()} from pid "
+            f"{console.peer.pid} uid {console.peer.uid}, name {console.name!r}, "
+            f"pts {console.index}, {console.size.rows}x{console.size.cols} ---\n"
+        )
+        os.write(fd, header.encode("utf-8", "backslashreplace"))
+
+    def on_data(console: ReceivedConsole, data: bytes) -> None:
+        fd = files[console.label]
+        if data:
+            _write_all(fd, data)
+            return
+        _write_all(fd, f"\n--- {console.label} ended {utc_stamp()} ---\n".encode())
+        os.close(files.pop(console.label))
+
+    try:
+        return _serve(listener, on_data, log=log, timeout=timeout, on_start=on_start)
+    finally:
+        for fd in files.values():
+            os.close(fd)
+
+
+def _serve(
+    listener: socket.socket,
+    on_data: Callable[[ReceivedConsole, bytes], None],
+    *,
+    log: Callable[[str], None],
+    timeout: float,
+    on_start: Callable[[ReceivedConsole], None] | None = None,
+) -> int:
+    """Accept consoles and feed their output to ``on_data`` (``b""`` once at the end)."""
+    open_consoles: dict[int, ReceivedConsole] = {}
+
+    def on_console(console: ReceivedConsole) -> None:
+        open_consoles[console.fd] = console
+        if on_start is not None:
+            on_start(console)
+        receiver.add_reader(console.fd, lambda: readable(console))
+
+    def readable(console: ReceivedConsole) -> None:
+        try:
+            data = read_master(console.fd, _CHUNK)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            log(f"{console.label}: read failed: {exc.strerror or exc}")
+            data = b""
+        on_data(console, data)
+        if not data:
+            log(f"{console.label} ended")
+            receiver.remove_reader(console.fd)
+            del open_consoles[console.fd]
+            os.close(console.fd)
+
+    receiver = ConsoleReceiver(listener, on_console, log=log, timeout=timeout)
+    try:
+        return receiver.serve()
+    finally:
+        receiver.close()
+        for fd in open_consoles:
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
