@@ -34,6 +34,25 @@ class PrivateServer:
         """Descriptors the server holds now (/proc/PID/fd)."""
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
+    def sockets(self) -> int:
+        """Sockets the server holds now: its listener and one per client."""
+        count = 0
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                count += os.readlink(f"/proc/{self.pid}/fd/{fd}").startswith("socket:")
+            except FileNotFoundError:
+                pass
+        return count
+
+    def idle_fd_count(self, timeout: float = 10.0) -> int:
+        """Descriptors held once no client is connected (polls until the server
+        closed the sockets of clients that already left)."""
+        deadline = time.monotonic() + timeout
+        while self.sockets() > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.sockets() == 1, "a client's socket is still open in the server"
+        return self.fd_count()
+
     def wait_fd_count(self, want: int, timeout: float = 10.0) -> int:
         """Poll until the server holds ``want`` descriptors; return the last count."""
         deadline = time.monotonic() + timeout
