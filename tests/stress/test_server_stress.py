@@ -4,6 +4,7 @@ consoles with clients attaching, detaching and being SIGKILLed at random."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import re
@@ -191,7 +192,7 @@ def test_consoles_survive_clients_attaching_detaching_and_killed(
     stop = os.path.join(base, "STOP")
     names = [f"c{i}" for i in range(n_consoles)]
     seen: dict[str, int] = dict.fromkeys(names, 0)  # the highest line a client saw
-    stats = {"attaches": 0, "detach": 0, "kill": 0}
+    stats = {"attaches": 0, "detach": 0, "kill": 0, "attached": 0}
     with private_server(base, "--scrollback", str(SCROLLBACK)) as server:
         env = dict(server.env, STOP=stop)
         pids = {name: new_console(name, ["busybox", "sh", "-c", TICKER],
@@ -207,8 +208,11 @@ def test_consoles_survive_clients_attaching_detaching_and_killed(
                 ttyctl_argv("attach", *(["-r"] if readonly else []), name),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=server.env, start_new_session=True)
+            # Most act a random moment after their first output (attached); some
+            # at any moment, which may be before they even connected.
+            early = rng.random() < 0.25
             client = _Client(proc, name, readonly, rng.choice(("detach", "kill")),
-                             now + rng.uniform(0.0, 2.0))
+                             now + rng.uniform(0.0, 1.0) if early else math.inf)
             assert proc.stdout is not None
             os.set_blocking(proc.stdout.fileno(), False)
             sel.register(proc.stdout, selectors.EVENT_READ, client)
@@ -219,6 +223,7 @@ def test_consoles_survive_clients_attaching_detaching_and_killed(
             client.done = True
             assert client.proc.stdin is not None
             stats[client.action] += 1
+            stats["attached"] += client.action == "kill" and bool(client.out)
             if client.action == "kill":
                 client.proc.kill()
                 return
@@ -255,13 +260,14 @@ def test_consoles_survive_clients_attaching_detaching_and_killed(
                         act(client)
                 if not active:
                     break
-                pending = [c.when for c in active if not c.done]
-                timeout = max(0.0, min(pending, default=now + 1.0) - now)
-                for key, _ in sel.select(min(timeout, 1.0)):
+                pending = [c.when - now for c in active if not c.done]
+                for key, _ in sel.select(max(0.0, min([1.0, *pending]))):
                     client = key.data
                     assert isinstance(client, _Client)
                     chunk = os.read(key.fd, 65536)
                     if chunk:
+                        if not client.out and client.when == math.inf:
+                            client.when = time.monotonic() + rng.uniform(0.0, 1.5)
                         client.out += chunk
                     else:
                         finish(client)
@@ -300,7 +306,8 @@ def test_consoles_survive_clients_attaching_detaching_and_killed(
         fds_end = server.fd_count()
     report(capsys, f"{n_consoles} consoles, {n_clients} clients churning for {seconds} s "
            f"({elapsed:.1f} s): {stats['attaches']} attaches, {stats['detach']} detached, "
-           f"{stats['kill']} SIGKILLed; server up, scrollbacks intact, "
+           f"{stats['kill']} SIGKILLed ({stats['attached']} of them while attached and "
+           f"receiving); server up, scrollbacks intact, "
            f"descriptors {fds_end} = baseline {fds_with_consoles}")
 
 
