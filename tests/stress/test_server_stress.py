@@ -171,7 +171,7 @@ class _Client:
     console: str
     readonly: bool
     action: str  # "detach" (the detach key) or "kill" (SIGKILL)
-    when: float  # monotonic time of the action
+    when: float  # monotonic time of the action (inf: set on its first output)
     out: bytearray = field(default_factory=bytearray)
     done: bool = False  # the action was taken
 
