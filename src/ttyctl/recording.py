@@ -17,7 +17,8 @@ def open_recording(path: str) -> int:
 
     The descriptor is close-on-exec; the caller owns it (a :class:`Recorder` takes it).
     """
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+    return os.open(path, flags, 0o644)  # a planted symlink is refused (ELOOP)
 
 
 @final

@@ -7,6 +7,7 @@ owns it from then on.
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import time
@@ -21,6 +22,9 @@ from .process import read_master
 __all__ = ["attach_master", "receive_single", "serve_log", "serve_null", "utc_stamp"]
 
 _CHUNK = 65536
+
+
+_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
 
 
 def utc_stamp(when: float | None = None) -> str:
@@ -134,7 +138,15 @@ def serve_log(
 
     def on_start(console: ReceivedConsole) -> None:
         path = os.path.join(base, f"{console.label}.log")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, _LOG_FLAGS, 0o600)  # a planted symlink is refused (ELOOP)
+        except OSError as exc:
+            # The console stays up (its output is drained and dropped, so the
+            # program never blocks); the refusal is one line of the log.
+            reason = "a symbolic link, not followed" if exc.errno == errno.ELOOP else exc.strerror
+            log(f"{console.label}: cannot log to {path} ({reason}); its output is dropped")
+            files[console.label] = -1
+            return
         files[console.label] = fd
         header = (
             f"--- ttyctl recvtty: {console.label} received {utc_stamp()} from pid "
@@ -145,6 +157,10 @@ def serve_log(
 
     def on_data(console: ReceivedConsole, data: bytes) -> None:
         fd = files[console.label]
+        if fd < 0:
+            if not data:
+                del files[console.label]
+            return
         if data:
             _write_all(fd, data)
             return
@@ -155,7 +171,8 @@ def serve_log(
         return _serve(listener, on_data, log=log, timeout=timeout, on_start=on_start)
     finally:
         for fd in files.values():
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
 
 def _serve(

@@ -77,7 +77,8 @@ def run_detached(
             if path is None:
                 files.append(None)
                 continue
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+            fd = os.open(path, flags, 0o644)  # a planted symlink is refused (ELOOP)
             stack.callback(os.close, fd)
             files.append(fd)
         proc = spawn(argv, mode="detached", stdout=files[0], stderr=files[1])

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 
 from ..errors import TtyctlError, UsageError
 from ..sansio.exitstatus import EXIT_TTYCTL_FAILED, EXIT_USAGE
 
-__all__ = ["fail", "run_guarded"]
+__all__ = ["describe_os_error", "fail", "run_guarded"]
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``FILE: reason`` for a refusal by the kernel, in the words ttyctl uses.
+
+    ELOOP comes from ``O_NOFOLLOW``: ttyctl never writes through a symlink
+    planted where it creates a file, and says so.
+    """
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ELOOP:
+        reason = "is a symbolic link, which ttyctl does not follow"
+    return f"{where}{reason}"
 
 
 def fail(message: str, code: int) -> int:
@@ -30,7 +44,6 @@ def run_guarded(command: Callable[[list[str]], int], argv: list[str]) -> int:
     except TtyctlError as exc:
         return fail(str(exc), getattr(exc, "exit_code", EXIT_TTYCTL_FAILED))
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return fail(f"{where}{exc.strerror or exc}", EXIT_TTYCTL_FAILED)
+        return fail(describe_os_error(exc), EXIT_TTYCTL_FAILED)
     except KeyboardInterrupt:
         return 130

@@ -122,7 +122,8 @@ def _logger(path: str | None, stack: ExitStack) -> Callable[[str], None]:
         return to_stderr
     from ..recvtty import utc_stamp
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+    fd = os.open(path, flags, 0o600)  # a planted symlink is refused (ELOOP)
     stack.callback(os.close, fd)
 
     def to_file(line: str) -> None:
@@ -133,8 +134,13 @@ def _logger(path: str | None, stack: ExitStack) -> Callable[[str], None]:
 
 def _write_pid_file(path: str) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write(f"{os.getpid()}\n")
+    # O_EXCL | O_NOFOLLOW: never write through a planted file or symlink; the
+    # rename then replaces whatever is at ``path`` without following it.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 

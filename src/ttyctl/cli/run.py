@@ -12,7 +12,7 @@ from ..sansio.exitstatus import (
     EXIT_TTYCTL_FAILED,
     shell_exit_code,
 )
-from ._errors import fail
+from ._errors import describe_os_error, fail
 
 __all__ = ["build_parser", "main"]
 
@@ -135,10 +135,9 @@ def _run_recorded(command: list[str], size: object, path: str) -> int:
 
 def _spawn_failure(exc: OSError, program: str) -> int:
     """Report an exec failure as shells do: 127 not found, 126 not executable."""
-    reason = exc.strerror or str(exc)
     if exc.filename is None or os.path.basename(str(exc.filename)) != os.path.basename(program):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return fail(f"{where}{reason}", EXIT_TTYCTL_FAILED)
+        return fail(describe_os_error(exc), EXIT_TTYCTL_FAILED)
+    reason = exc.strerror or str(exc)
     if exc.errno == errno.ENOENT:
         return fail(f"{program}: command not found", EXIT_NOT_FOUND)
     return fail(f"{program}: {reason.lower()}", EXIT_CANNOT_EXECUTE)
