@@ -208,15 +208,18 @@ def _verify_ctty(pid: int, plan: SpawnPlan) -> None:
     from .errors import TerminalBusyError
 
     wanted = tty_nr_of_fd(plan.ctty_fd)
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        state = f.read().rsplit(b")", 1)[1].split()[0]
-    if state in (b"Z", b"X") or ctty_nr(pid) == wanted:
+    if ctty_nr(pid) == wanted:
+        return
+    # No ctty (or none that /proc still shows): an exiting program has already
+    # dropped it, before it becomes a zombie. Busy means another session holds it.
+    holder = session_holding(wanted)
+    if holder is None or holder == pid:
         return
     import signal
 
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    raise TerminalBusyError(plan.ctty_path or "", session_holding(wanted))
+    raise TerminalBusyError(plan.ctty_path or "", holder)
 
 
 def _winsize(size: Winsize | tuple[int, int] | None) -> Winsize:
