@@ -157,11 +157,17 @@ def spawn(
             )
         elif mode == "terminal":
             assert tty is not None
-            from ._os.ctty import check_ctty_free, open_terminal
+            from ._os.ctty import open_terminal
 
             tty_fd = open_terminal(tty)
             always.callback(os.close, tty_fd)
-            check_ctty_free(tty_fd, tty)
+            if strategy == "posix_spawn":
+                # posix_spawn has no step before exec that could fail, so a busy
+                # terminal is refused from /proc first (and checked again after).
+                # The fork and init strategies let TIOCSCTTY's EPERM decide.
+                from ._os.ctty import check_ctty_free
+
+                check_ctty_free(tty_fd, tty)
             plan.setsid = True
             plan.ctty_path = tty
             plan.ctty_fd = tty_fd
@@ -210,16 +216,22 @@ def _verify_ctty(pid: int, plan: SpawnPlan) -> None:
     wanted = tty_nr_of_fd(plan.ctty_fd)
     if ctty_nr(pid) == wanted:
         return
-    # No ctty (or none that /proc still shows): an exiting program has already
-    # dropped it, before it becomes a zombie. Busy means another session holds it.
-    holder = session_holding(wanted)
-    if holder is None or holder == pid:
-        return
+    # No ctty: either the open did not acquire it (another session holds it),
+    # or the program is already exiting (the kernel drops the ctty before the
+    # zombie shows). A program that ends within a moment is not judged.
+    import select
+
+    pidfd = os.pidfd_open(pid)
+    try:
+        if select.select([pidfd], [], [], 0.1)[0]:
+            return
+    finally:
+        os.close(pidfd)
     import signal
 
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    raise TerminalBusyError(plan.ctty_path or "", holder)
+    raise TerminalBusyError(plan.ctty_path or "", session_holding(wanted))
 
 
 def _winsize(size: Winsize | tuple[int, int] | None) -> Winsize:

@@ -58,19 +58,26 @@ def session_holding(tty_nr: int) -> int | None:
     """Return the session whose controlling terminal is ``tty_nr``, or ``None``.
 
     Reads every /proc/PID/stat visible here (a process of another PID
-    namespace is not). Processes that vanish during the scan are skipped.
+    namespace is not). Processes that vanish during the scan are skipped, and
+    so are those of another mount namespace: /proc gives only a major:minor,
+    and a container's own devpts has a pts/0 with the same numbers as ours.
     """
+    own_mnt = _mnt_ns("self")
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat", "rb") as f:
                 sid, nr = stat_tty_fields(f.read())
+            if nr == tty_nr and nr != 0 and _mnt_ns(name) == own_mnt:
+                return sid
         except (OSError, ValueError):
             continue
-        if nr == tty_nr and nr != 0:
-            return sid
     return None
+
+
+def _mnt_ns(pid: str) -> int:
+    return os.stat(f"/proc/{pid}/ns/mnt").st_ino
 
 
 def check_ctty_free(fd: int, path: str) -> None:
