@@ -29,7 +29,15 @@ from tests.console_helpers import (
     runtime_skip_reason,
 )
 from tests.consoles_util import Consoles, consoles_fixture, detach  # noqa: F401
-from tests.helpers import PYTHON, children_of, kill_group, read_until, ttyctl_argv
+from tests.helpers import (
+    PYTHON,
+    children_of,
+    kill_group,
+    make_terminal,
+    read_until,
+    start_on_terminal,
+    ttyctl_argv,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -185,11 +193,8 @@ def test_plain_send_fds_to_hold_list_and_attach(consoles: Consoles, sockdir: str
             wrong_prefix = consoles.run("recvtty", "--list", sock)  # default prefix "c"
             assert wrong_prefix.returncode == 0 and wrong_prefix.stdout == b""
 
-            term = consoles.attach("-E", "plain-1")[0]  # the same as ttyctl attach
-            consoles.procs.pop().kill()
-            term.close()
-            from tests.helpers import make_terminal, start_on_terminal
-
+            receiver.wait_line(b"console-2 handed to the console server as plain-2")
+            # --attach NAME is ttyctl attach NAME: replay, typing, detach key.
             term = make_terminal()
             consoles.terminals.append(term)
             client = start_on_terminal(
