@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from .client import ConsoleInfo, adopt_console, list_consoles
 from .console_receiver import ConsoleReceiver, ReceivedConsole
-from .errors import ServerError
+from .errors import ServerError, TtyctlError
 from .recvtty import peer_command
 from .sansio.consolename import name_prefix, numbered_name, numbered_of
 
@@ -59,7 +59,7 @@ def serve_into_server(
     def on_console(console: ReceivedConsole) -> None:
         try:
             name = _hand_over(console, prefix, counter, directory)
-        except (ServerError, OSError) as exc:
+        except (TtyctlError, OSError) as exc:  # no server, a refusal, names run out
             log(f"{console.label}: cannot hand it to the console server: {exc}; closed it")
             return
         finally:

@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="single: also record the console's output to FILE in asciicast v2",
     )
     parser.add_argument(
-        "--no-stdin", action="store_true", help="single/--attach: send no input to the console"
+        "--no-stdin", action="store_true",
+        help="single: send no input to the console; --attach: watch only (as -r)"
     )
     parser.add_argument("--pid-file", metavar="FILE", help="write this process's pid to FILE")
     parser.add_argument(
@@ -169,7 +170,10 @@ def _prefix(args: argparse.Namespace) -> str:
 
 
 def _announce(name: str) -> None:
-    print(name, flush=True)
+    try:
+        print(name, flush=True)
+    except OSError:  # nobody reads stdout any more: the log still has the name
+        pass
 
 
 def _server_client(args: argparse.Namespace) -> int:
