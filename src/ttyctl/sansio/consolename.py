@@ -7,7 +7,10 @@ from typing import Final
 
 from ..errors import UsageError
 
-__all__ = ["MAX_NAME", "check_name", "format_age", "name_prefix", "numbered_name", "numbered_of"]
+__all__ = [
+    "DEFAULT_PREFIX", "MAX_NAME", "check_name", "format_age", "name_prefix", "numbered_name",
+    "numbered_of",
+]
 
 MAX_NAME: Final = 64
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]*\Z")
