@@ -208,9 +208,11 @@ def test_single_mode_restores_the_terminal_on_sigterm(
 # -- hold mode --------------------------------------------------------------------
 
 
-def test_hold_mode_list_and_attach(sockdir: str, terminal: Terminal) -> None:
+def test_hold_no_server_list_and_attach(sockdir: str, terminal: Terminal) -> None:
+    """``--no-server``: the consoles stay in the receiver (the console server's own
+    hold mode is tested in test_recvtty_hold.py)."""
     sock = os.path.join(sockdir, "c.sock")
-    with running_receiver(sock, "--mode", "hold") as receiver:
+    with running_receiver(sock, "--mode", "hold", "--no-server") as receiver:
         env = dict(os.environ, PS1="HELD> ")
         sender = subprocess.Popen(
             ttyctl_argv("run", "--console-socket", sock, "--", "sh", "-i"),
@@ -218,21 +220,21 @@ def test_hold_mode_list_and_attach(sockdir: str, terminal: Terminal) -> None:
         )
         try:
             receiver.wait_line(b"received console-1")
-            listing = subprocess.run(ttyctl_argv("recvtty", "--list", sock),
+            listing = subprocess.run(ttyctl_argv("recvtty", "--list", "--no-server", sock),
                                      capture_output=True, timeout=30)
             assert listing.returncode == 0
             assert re.fullmatch(rb"console-1 detached pts=\d+ size=24x80 peer=\d+\n",
                                 listing.stdout), listing.stdout
             before = termios.tcgetattr(terminal.slave)
             client = start_on_terminal(
-                terminal, ttyctl_argv("recvtty", "--attach", "console-1", sock)
+                terminal, ttyctl_argv("recvtty", "--attach", "console-1", "--no-server", sock)
             )
             try:
                 # Replayed from the buffer.
                 read_until(terminal.master, b"HELD> ", timeout=30)
                 os.write(terminal.master, b"echo $((6*7))\r")
                 read_until(terminal.master, b"42\r\n", timeout=30)
-                listing = subprocess.run(ttyctl_argv("recvtty", "--list", sock),
+                listing = subprocess.run(ttyctl_argv("recvtty", "--list", "--no-server", sock),
                                          capture_output=True, timeout=30)
                 assert b"console-1 attached" in listing.stdout
                 os.kill(client.pid, 1)  # the attached terminal goes away
@@ -242,7 +244,7 @@ def test_hold_mode_list_and_attach(sockdir: str, terminal: Terminal) -> None:
                 kill_group(client.pid)
                 client.wait()
             receiver.wait_line(b"console-1 detached")
-            bad = subprocess.run(ttyctl_argv("recvtty", "--attach", "nope", sock),
+            bad = subprocess.run(ttyctl_argv("recvtty", "--attach", "nope", "--no-server", sock),
                                  capture_output=True, timeout=30)
             assert bad.returncode == 125
             assert bad.stderr == b"ttyctl: nope: no such console\n"

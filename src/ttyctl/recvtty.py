@@ -1,6 +1,8 @@
 """What ``ttyctl recvtty`` does with the consoles it receives (modes single, null, log).
 
-The ``hold`` mode lives in :mod:`ttyctl.console_hold`. Every mode takes a
+The ``hold`` mode lives in :mod:`ttyctl.recvtty_hold` (consoles handed to the
+named-console server) and :mod:`ttyctl.console_hold` (``--no-server``: kept in
+this process). Every mode takes a
 listening socket from :func:`ttyctl.console_socket.listen_console_socket` and
 owns it from then on.
 """
@@ -18,8 +20,11 @@ from ._os.pty import Winsize, get_winsize, set_winsize
 from ._os.terminal import raw_mode
 from .console_receiver import ConsoleReceiver, ReceivedConsole
 from .process import read_master
+from .recording import Recorder
 
-__all__ = ["attach_master", "receive_single", "serve_log", "serve_null", "utc_stamp"]
+__all__ = [
+    "attach_master", "peer_command", "receive_single", "serve_log", "serve_null", "utc_stamp",
+]
 
 _CHUNK = 65536
 
@@ -34,7 +39,26 @@ def utc_stamp(when: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
 
 
-def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: bytes = b"") -> int:
+def peer_command(pid: int) -> list[str]:
+    """The command line of process ``pid`` (the sender), or ``[]`` if it is gone or hidden."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return []
+    return [arg.decode("utf-8", "replace") for arg in raw.split(b"\0")[:-1]]
+
+
+def attach_master(
+    master: int,
+    stdin_fd: int | None,
+    stdout_fd: int,
+    replay: bytes = b"",
+    *,
+    on_start: Callable[[Winsize], None] | None = None,
+    on_output: Callable[[bytes], None] | None = None,
+    on_resize: Callable[[int, int], None] | None = None,
+) -> int:
     """Wire the PTY ``master`` to this terminal until the console ends.
 
     When ``stdin_fd`` is a terminal it is put in raw mode for the duration and
@@ -45,7 +69,9 @@ def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: byt
     before the relay starts. The caller keeps ``master``. Returns 0 when the
     console ended (every holder of its slave closed it), ``-N`` when signal N
     (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ended the wait first. Must run in the
-    main thread.
+    main thread. ``on_start`` gets the console's window size once it is set,
+    before the relay; ``on_output`` each chunk relayed and ``on_resize`` each
+    size forwarded (for a recording).
     """
     from .relay import relay
 
@@ -53,11 +79,14 @@ def attach_master(master: int, stdin_fd: int | None, stdout_fd: int, replay: byt
     size_from = outer if outer is not None else (stdout_fd if os.isatty(stdout_fd) else None)
     if size_from is not None:
         set_winsize(master, get_winsize(size_from))
+    if on_start is not None:
+        on_start(get_winsize(master))
     with ExitStack() as stack:
         if outer is not None:
             stack.enter_context(raw_mode(outer))
         _write_all(stdout_fd, replay)
-        return relay(master, stdin_fd, stdout_fd, winsize_from=size_from)
+        return relay(master, stdin_fd, stdout_fd, winsize_from=size_from,
+                     on_output=on_output, on_resize=on_resize)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -68,6 +97,8 @@ def receive_single(
     stdout_fd: int = 1,
     log: Callable[[str], None],
     timeout: float = 30.0,
+    record_fd: int | None = None,
+    on_record_error: Callable[[OSError], None] | None = None,
 ) -> int:
     """Accept one console on ``listener`` and wire it to this terminal.
 
@@ -76,6 +107,12 @@ def receive_single(
     as :func:`attach_master` does, then closed (which hangs it up if nobody
     else holds it). Returns 0 when the console ended, ``-N`` when signal N
     ended the wait or the relay.
+
+    With ``record_fd`` (an open file this function takes and always closes),
+    what is relayed is also recorded there in asciicast v2 (header: the
+    console's size and the sender's command line; then every chunk and every
+    resize), as :class:`ttyctl.recording.Recorder` does; ``on_record_error``
+    is told once if writing fails, and the relay goes on.
     """
     received: list[ReceivedConsole] = []
 
@@ -84,18 +121,41 @@ def receive_single(
         receiver.stop()
 
     size = _terminal_size(stdin_fd, stdout_fd)
-    receiver = ConsoleReceiver(listener, take, log=log, timeout=timeout, default_size=size)
+    recorders: list[Recorder] = []
     try:
-        code = receiver.serve()
+        receiver = ConsoleReceiver(listener, take, log=log, timeout=timeout, default_size=size)
+        try:
+            code = receiver.serve()
+        finally:
+            receiver.close()
+        if not received:
+            return -code
+        console = received[0]
+
+        def start(winsize: Winsize) -> None:
+            if record_fd is not None:
+                command = peer_command(console.peer.pid) or None
+                recorders.append(Recorder(record_fd, winsize.cols, winsize.rows, command,
+                                          on_error=on_record_error))
+
+        def output(data: bytes) -> None:
+            if recorders:
+                recorders[0].output(data)
+
+        def resize(rows: int, cols: int) -> None:
+            if recorders:
+                recorders[0].resize(rows, cols)
+
+        try:
+            return attach_master(console.fd, stdin_fd, stdout_fd, on_start=start,
+                                 on_output=output, on_resize=resize)
+        finally:
+            os.close(console.fd)
     finally:
-        receiver.close()
-    if not received:
-        return -code
-    master = received[0].fd
-    try:
-        return attach_master(master, stdin_fd, stdout_fd)
-    finally:
-        os.close(master)
+        if recorders:
+            recorders[0].close()
+        elif record_fd is not None:
+            os.close(record_fd)
 
 
 def _terminal_size(*fds: int | None) -> Winsize:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import TYPE_CHECKING
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from ..client import ConsoleInfo
+
+__all__ = ["build_parser", "main", "print_consoles"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,21 +29,27 @@ def main(argv: list[str]) -> int:
     """Parse ``argv`` and print the consoles."""
     args = build_parser().parse_args(argv)
     from ..client import list_consoles
+
+    print_consoles(sorted(list_consoles(), key=lambda c: c.name), as_json=args.json)
+    return 0
+
+
+def print_consoles(consoles: list[ConsoleInfo], *, as_json: bool = False) -> None:
+    """Print ``consoles`` as ``ttyctl ls`` does (a table, or ``--json``), in this order."""
     from ..sansio.asciicast import join_command
     from ..sansio.consolename import format_age
     from ..sansio.exitstatus import shell_exit_code
 
-    consoles = sorted(list_consoles(), key=lambda c: c.name)
-    if args.json:
+    if as_json:
         print(json.dumps([
             {"name": c.name, "pid": c.pid, "command": c.argv, "started": c.started,
              "clients": c.clients, "running": c.running, "returncode": c.returncode,
              "exit_status": None if c.returncode is None else shell_exit_code(c.returncode),
              "adopted": c.adopted}
             for c in consoles], indent=1))
-        return 0
+        return
     if not consoles:
-        return 0
+        return
     now = time.time()
     rows = [("NAME", "PID", "AGE", "CLIENTS", "STATUS", "COMMAND")]
     for c in consoles:
@@ -54,4 +64,3 @@ def main(argv: list[str]) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         print("  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5])
-    return 0

@@ -7,7 +7,10 @@ from typing import Final
 
 from ..errors import UsageError
 
-__all__ = ["MAX_NAME", "check_name", "format_age"]
+__all__ = [
+    "DEFAULT_PREFIX", "MAX_NAME", "check_name", "format_age", "name_prefix", "numbered_name",
+    "numbered_of",
+]
 
 MAX_NAME: Final = 64
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]*\Z")
@@ -37,3 +40,37 @@ def format_age(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
+
+
+#: The prefix used when a socket's file name gives nothing usable.
+DEFAULT_PREFIX: Final = "console"
+_PREFIX_ROOM: Final = MAX_NAME - 8  # room for "-" and a counter
+
+
+def name_prefix(filename: str) -> str:
+    """A console-name prefix derived from a socket's file name.
+
+    The last extension is dropped (``console.sock`` gives ``console``), every
+    character a name may not hold becomes ``_``, leading ``. - @ +`` go, and the
+    result is cut to leave room for ``-N``. ``console`` when nothing is left.
+    """
+    stem = filename.rsplit("/", 1)[-1]
+    if "." in stem.lstrip("."):
+        stem = stem[: stem.rindex(".")]
+    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]", "_", stem).lstrip(".-@+")[:_PREFIX_ROOM]
+    return cleaned or DEFAULT_PREFIX
+
+
+def numbered_name(prefix: str, n: int) -> str:
+    """``PREFIX-N``, checked with :func:`check_name` (``UsageError`` if it is no name)."""
+    return check_name(f"{prefix}-{n}")
+
+
+def numbered_of(name: str, prefix: str) -> int | None:
+    """N when ``name`` is ``PREFIX-N`` (N a positive decimal without leading 0), else None."""
+    head, sep, tail = name.rpartition("-")
+    if not sep or head != prefix or not tail.isdigit() or not tail.isascii():
+        return None
+    if tail.startswith("0"):
+        return None
+    return int(tail)
