@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import signal
@@ -10,6 +9,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Final, final
 
+from ._os.fdio import write_all
 from ._os.pty import get_winsize
 from ._os.terminal import raw_mode
 from .client import Connection, connect, error_from, expect_ok
@@ -108,7 +108,7 @@ def _relay(
         while True:
             for frame in frames:
                 if frame.kind is Kind.OUTPUT:
-                    _write_all(stdout_fd, frame.payload)
+                    write_all(stdout_fd, frame.payload)
                 elif frame.kind is Kind.EXIT:
                     code = frame.json().get("returncode")
                     return AttachResult(False, code if isinstance(code, int) else None)
@@ -147,16 +147,3 @@ def _relay(
         signal.signal(signal.SIGWINCH, previous)
         os.close(wake_r)
         os.close(wake_w)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[os.write(fd, view):]
-        except BlockingIOError:
-            select.select([], [fd], [])
-        except OSError as exc:
-            if exc.errno in (errno.EPIPE, errno.EIO):
-                return
-            raise

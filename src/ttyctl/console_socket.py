@@ -21,10 +21,10 @@ import socket
 import stat
 import struct
 import termios
-from dataclasses import dataclass
-from typing import final
 
 from ._os.pty import Winsize, get_winsize, set_winsize
+from ._os.unixsock import PeerCred
+from ._os.unixsock import peer_cred as peer_credentials
 from .errors import ConsoleSocketError, NotATerminalError
 from .sansio.console_msg import (
     MAX_NAME_LEN,
@@ -58,7 +58,6 @@ _TIOCGPTN = {
     "alpha": 0x40045430,
 }.get(os.uname().machine, 0x80045430)
 
-_UCRED = struct.Struct("=iII")
 
 #: The size a received console gets when its sender set none (runc sets none).
 DEFAULT_CONSOLE_SIZE = Winsize(24, 80)
@@ -162,23 +161,6 @@ def _describe(fd: int) -> str:
     if stat.S_ISCHR(mode):
         return "a character device that is no PTY master"
     return "not a character device"
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class PeerCred:
-    """Who is at the other end of a Unix socket, as the kernel recorded it at connect()."""
-
-    pid: int
-    uid: int
-    gid: int
-
-
-def peer_credentials(conn: socket.socket) -> PeerCred:
-    """The peer's pid, uid and gid (``SO_PEERCRED``) of a connected Unix socket."""
-    raw = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
-    pid, uid, gid = _UCRED.unpack(raw)
-    return PeerCred(pid, uid, gid)
 
 
 def check_peer(conn: socket.socket, owner_uid: int | None = None) -> PeerCred:

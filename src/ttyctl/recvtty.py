@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
+from ._os.fdio import write_all
 from ._os.pty import Winsize, get_winsize, set_winsize
 from ._os.terminal import raw_mode
 from .console_receiver import ConsoleReceiver, ReceivedConsole
@@ -84,7 +85,7 @@ def attach_master(
     with ExitStack() as stack:
         if outer is not None:
             stack.enter_context(raw_mode(outer))
-        _write_all(stdout_fd, replay)
+        write_all(stdout_fd, replay)
         return relay(master, stdin_fd, stdout_fd, winsize_from=size_from,
                      on_output=on_output, on_resize=on_resize)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -222,9 +223,9 @@ def serve_log(
                 del files[console.label]
             return
         if data:
-            _write_all(fd, data)
+            write_all(fd, data)
             return
-        _write_all(fd, f"\n--- {console.label} ended {utc_stamp()} ---\n".encode())
+        write_all(fd, f"\n--- {console.label} ended {utc_stamp()} ---\n".encode())
         os.close(files.pop(console.label))
 
     try:
@@ -274,9 +275,3 @@ def _serve(
         receiver.close()
         for fd in open_consoles:
             os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable
 from typing import Final
 
+from ._os.fdio import write_all
 from ._os.pty import get_winsize, set_winsize
 from .errors import ExpectTimeout
 from .process import Process, read_master
@@ -114,7 +115,7 @@ def _loop(
                 if on_output is not None:
                     on_output(data)
                 if output_ok:
-                    output_ok = _write_all(stdout_fd, data)
+                    output_ok = write_all(stdout_fd, data)
             elif fd == stdin_fd:
                 # A signal can arrive with this input (a resize, then typing) in
                 # the same wakeup: take it first, so the input meets the new size.
@@ -165,7 +166,7 @@ def _finish(
             if on_output is not None:
                 on_output(data)
             if output_ok:
-                output_ok = _write_all(stdout_fd, data)
+                output_ok = write_all(stdout_fd, data)
         return 0
     returncode = proc.wait()  # also moves what the master still holds into proc
     while True:
@@ -178,7 +179,7 @@ def _finish(
         if on_output is not None:
             on_output(data)
         if output_ok:
-            output_ok = _write_all(stdout_fd, data)
+            output_ok = write_all(stdout_fd, data)
     return returncode
 
 
@@ -216,26 +217,3 @@ def read_master_nonblocking(master: int) -> bytes | None:
         return None
 
 
-def _write_all(fd: int, data: bytes) -> bool:
-    """Write ``data`` whole to ``fd``; False once the reader went away."""
-    try:
-        written = os.write(fd, data)
-    except BlockingIOError:
-        written = 0
-    except OSError as exc:
-        if exc.errno in (errno.EPIPE, errno.EIO, errno.EBADF):
-            return False
-        raise
-    if written == len(data):
-        return True
-    view = memoryview(data)[written:]
-    while view:
-        try:
-            view = view[os.write(fd, view):]
-        except BlockingIOError:
-            select.select([], [fd], [])
-        except OSError as exc:
-            if exc.errno in (errno.EPIPE, errno.EIO, errno.EBADF):
-                return False
-            raise
-    return True
