@@ -236,17 +236,29 @@ class AsyncProcess:
             return True
         if self._read_now():
             return True
+        return await self._until_resolved(self._waiters, self._start_reading, deadline)
+
+    async def _until_resolved(
+        self,
+        waiters: list[asyncio.Future[bool]],
+        start: Callable[[], None],
+        deadline: float | None,
+    ) -> bool:
+        """Put a future in ``waiters``, call ``start``, wait for the future.
+
+        Returns what the future was resolved with, ``False`` at the deadline.
+        """
         waiter: asyncio.Future[bool] = self._loop.create_future()
-        self._waiters.append(waiter)
-        self._start_reading()
+        waiters.append(waiter)
+        start()
         timer = None if deadline is None else self._loop.call_at(deadline, _resolve, waiter, False)
         try:
             return await waiter
         finally:
             if timer is not None:
                 timer.cancel()
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
+            if waiter in waiters:
+                waiters.remove(waiter)
 
     def _read_now(self) -> bool:
         """One non-blocking read into the buffer; ``True`` if it got data or EOF."""
@@ -374,17 +386,7 @@ class AsyncProcess:
     async def _wait_exit(self, deadline: float | None) -> bool:
         if self._process.poll() is not None:
             return True
-        waiter: asyncio.Future[bool] = self._loop.create_future()
-        self._exit_waiters.append(waiter)
-        self._watch_exit()
-        timer = None if deadline is None else self._loop.call_at(deadline, _resolve, waiter, False)
-        try:
-            return await waiter
-        finally:
-            if timer is not None:
-                timer.cancel()
-            if waiter in self._exit_waiters:
-                self._exit_waiters.remove(waiter)
+        return await self._until_resolved(self._exit_waiters, self._watch_exit, deadline)
 
     def _watch_exit(self) -> None:
         if self._pidfd >= 0 or self._exit_poll is not None:
