@@ -184,14 +184,7 @@ class Server:
         for client in list(self._clients()):
             self._close_client(client)
         for console in self.consoles.values():
-            if console.master >= 0:
-                self._sel.unregister(console.master)
-                console.close_master()
-            if console.pidfd >= 0:
-                self._sel.unregister(console.pidfd)
-                console.close_pidfd()
-            if console.recorder is not None:
-                console.recorder.close()
+            self._release(console)
         try:
             if os.lstat(self.path).st_ino == self._inode:
                 os.unlink(self.path)
@@ -691,11 +684,8 @@ class Server:
                 self._reply(client, Kind.EXIT, frame, last=True)
             self._collect(console)
 
-    def _hangup(self, console: Console) -> None:
-        """Close a running console's master; its program gets SIGHUP from the kernel."""
-        for client in list(console.clients):
-            self._reply(client, Kind.ERROR, {"message": f"console {console.name!r} was removed",
-                                              "code": "removed"}, last=True)
+    def _release(self, console: Console) -> None:
+        """Close a console's master (a hangup for its program), pidfd and recording."""
         if console.master >= 0:
             self._sel.unregister(console.master)
             console.close_master()
@@ -705,6 +695,13 @@ class Server:
         if console.recorder is not None:
             console.recorder.close()
             console.recorder = None
+
+    def _hangup(self, console: Console) -> None:
+        """Close a running console's master; its program gets SIGHUP from the kernel."""
+        for client in list(console.clients):
+            self._reply(client, Kind.ERROR, {"message": f"console {console.name!r} was removed",
+                                              "code": "removed"}, last=True)
+        self._release(console)
         console.running = False
         if console.proc is not None and console.proc.poll() is None:
             self._hung_up.append(console)  # still to be reaped
