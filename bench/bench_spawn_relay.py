@@ -59,7 +59,14 @@ def spawn_ptyprocess() -> None:
     os.close(proc.fd)  # close() would sleep 0.1 s on purpose; not what is measured
 
 
+def spawn_floor() -> None:
+    """The floor: a bare os.posix_spawn of /bin/true, no PTY, no session."""
+    pid = os.posix_spawn(TRUE, [TRUE], os.environ)
+    os.waitpid(pid, 0)
+
+
 SPAWNERS: dict[str, Callable[[], None]] = {
+    "floor: bare posix_spawn": spawn_floor,
     "ttyctl posix_spawn": spawn_ttyctl("posix_spawn"),
     "ttyctl fork": spawn_ttyctl("fork"),
     "pty.fork": spawn_pty_fork,
