@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Callable
 
 from ..errors import TtyctlError, UsageError
-from ..sansio.exitstatus import EXIT_TTYCTL_FAILED, EXIT_USAGE
+from ..sansio.exitstatus import (
+    EXIT_CANNOT_EXECUTE,
+    EXIT_NOT_FOUND,
+    EXIT_TTYCTL_FAILED,
+    EXIT_USAGE,
+)
 
-__all__ = ["describe_os_error", "fail", "run_guarded"]
+__all__ = ["describe_os_error", "exec_failure", "fail", "run_guarded"]
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -23,6 +29,20 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         reason = "is a symbolic link, which ttyctl does not follow"
     return f"{where}{reason}"
+
+
+def exec_failure(exc: OSError, program: str) -> tuple[str, int] | None:
+    """The line and exit code for a failure to execute ``program``, as shells report it.
+
+    127 when it is not found, 126 when it cannot be executed; ``None`` when
+    ``exc`` is about something else than the program (then it is ttyctl's own).
+    """
+    name = exc.filename
+    if name is None or os.path.basename(str(name)) != os.path.basename(program):
+        return None
+    if exc.errno == errno.ENOENT:
+        return f"{program}: command not found", EXIT_NOT_FOUND
+    return f"{program}: {(exc.strerror or str(exc)).lower()}", EXIT_CANNOT_EXECUTE
 
 
 def fail(message: str, code: int) -> int:

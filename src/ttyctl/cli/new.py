@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..sansio.exitstatus import EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND
 from ._attachopts import add_attach_options, detach_key_of, run_attach
-from ._errors import fail
+from ._errors import exec_failure, fail
 
 __all__ = ["build_parser", "main"]
 
@@ -61,12 +60,10 @@ def main(argv: list[str]) -> int:
                     record_fd=record_fd)
     except ServerError as exc:
         oserror = getattr(exc, "oserror", None)
-        if isinstance(oserror, FileNotFoundError) and oserror.filename == command[0]:
-            return fail(f"{command[0]}: command not found", EXIT_NOT_FOUND)
-        if isinstance(oserror, PermissionError | IsADirectoryError):
-            return fail(f"{command[0]}: {(oserror.strerror or '').lower()}",
-                        EXIT_CANNOT_EXECUTE)
-        raise
+        failure = None if oserror is None else exec_failure(oserror, command[0])
+        if failure is None:
+            raise
+        return fail(*failure)
     finally:
         if record_fd is not None:
             os.close(record_fd)

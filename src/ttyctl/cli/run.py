@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 
 from ..sansio.exitstatus import (
-    EXIT_CANNOT_EXECUTE,
-    EXIT_NOT_FOUND,
     EXIT_TTYCTL_FAILED,
     shell_exit_code,
 )
-from ._errors import describe_os_error, fail
+from ._errors import describe_os_error, exec_failure, fail
 
 __all__ = ["build_parser", "main"]
 
@@ -135,12 +132,10 @@ def _run_recorded(command: list[str], size: object, path: str) -> int:
 
 def _spawn_failure(exc: OSError, program: str) -> int:
     """Report an exec failure as shells do: 127 not found, 126 not executable."""
-    if exc.filename is None or os.path.basename(str(exc.filename)) != os.path.basename(program):
+    failure = exec_failure(exc, program)
+    if failure is None:
         return fail(describe_os_error(exc), EXIT_TTYCTL_FAILED)
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.ENOENT:
-        return fail(f"{program}: command not found", EXIT_NOT_FOUND)
-    return fail(f"{program}: {reason.lower()}", EXIT_CANNOT_EXECUTE)
+    return fail(*failure)
 
 
 def _run_on_terminal(command: list[str], device: str, sysfs: str) -> int:
