@@ -195,3 +195,19 @@ def test_detach_prints_pid_and_leaves_no_ctty(tmp_path: os.PathLike[str]) -> Non
         assert os.readlink(f"/proc/{pid}/fd/2") == "/dev/null"
     finally:
         os.killpg(pid, signal.SIGKILL)
+
+
+def test_run_imports_only_what_it_uses() -> None:
+    """``ttyctl run`` is on every use's hot path: no typing, threading or dataclasses."""
+    import ttyctl
+
+    src = os.path.dirname(os.path.dirname(os.path.abspath(ttyctl.__file__)))
+    code = (
+        "import sys, ttyctl.cli.run, ttyctl.runner\n"
+        "print(sorted(m for m in ('typing', 'threading', 'dataclasses', 'asyncio', 'ctypes')"
+        " if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=src)
+    result = subprocess.run([PYTHON, "-S", "-c", code], capture_output=True, timeout=30, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == b"[]"

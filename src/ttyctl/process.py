@@ -6,23 +6,27 @@ import errno
 import os
 import select
 import signal
-import threading
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, final
+from _thread import allocate_lock
 
+from ._final import final
 from ._os.pty import Winsize, get_winsize, set_winsize
 from .errors import ClosedResourceError, ExpectEOF, ExpectTimeout, TtyctlError
 from .sansio.exitstatus import decode_wait_status
 
+# typing is for the type checker only (``ttyctl run`` imports this module and
+# ``typing`` costs milliseconds); mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
+    from collections.abc import Sequence
+    from typing import Literal
 
     from .sansio.expect import ExpectResult, Pattern
 
-__all__ = ["Mode", "Process"]
+    Mode = Literal["console", "detached", "inherit", "terminal"]
 
-Mode = Literal["console", "detached", "inherit", "terminal"]
+__all__ = ["Process"]
 
 _READ_SIZE = 65536
 
@@ -88,8 +92,8 @@ class Process:
         self._pending = bytearray()
         self._closed = False
         self._eof = False
-        self._read_lock = threading.Lock()
-        self._reap_lock = threading.Lock()
+        self._read_lock = allocate_lock()
+        self._reap_lock = allocate_lock()
         try:
             self._pidfd = os.pidfd_open(pid)
         except OSError:

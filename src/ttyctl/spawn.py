@@ -7,18 +7,24 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from typing import IO, Any, Literal
 
 from ._os.fds import inheritable_fds
 from ._os.pty import Winsize, open_pty
 from ._os.spawn_plan import SpawnPlan
 from .errors import UsageError
-from .process import Mode, Process
+from .process import Process
 
-__all__ = ["Strategy", "resolve_program", "spawn"]
+TYPE_CHECKING = False  # typing is for the type checker only: see process.py
+if TYPE_CHECKING:
+    from typing import IO, Any, Literal
 
-Strategy = Literal["auto", "posix_spawn", "fork", "init"]
-StdioTarget = int | IO[bytes] | IO[str] | None
+    from .process import Mode
+
+    Strategy = Literal["auto", "posix_spawn", "fork", "init"]
+    StdioTarget = int | IO[bytes] | IO[str] | None
+
+__all__ = ["resolve_program", "spawn"]
+
 
 DEFAULT_WINSIZE = Winsize(24, 80)
 

@@ -7,8 +7,8 @@ import fcntl
 import os
 import struct
 import termios
-from typing import NamedTuple, final
 
+from .._final import final
 from ..errors import ClosedResourceError
 
 __all__ = ["PtyPair", "Winsize", "get_winsize", "open_pty", "set_winsize"]
@@ -16,17 +16,39 @@ __all__ = ["PtyPair", "Winsize", "get_winsize", "open_pty", "set_winsize"]
 _WINSIZE = struct.Struct("HHHH")
 
 
-class Winsize(NamedTuple):
+class Winsize(tuple[int, int, int, int]):
     """A terminal's size in character cells (and, rarely used, in pixels).
 
-    A named tuple rather than a dataclass: ``ttyctl run`` imports this module,
-    and ``dataclasses`` costs several milliseconds to import.
+    An immutable tuple ``(rows, cols, xpixel, ypixel)`` with named fields.
     """
 
-    rows: int
-    cols: int
-    xpixel: int = 0
-    ypixel: int = 0
+    __slots__ = ()
+
+    def __new__(cls, rows: int, cols: int, xpixel: int = 0, ypixel: int = 0) -> Winsize:
+        return super().__new__(cls, (rows, cols, xpixel, ypixel))
+
+    @property
+    def rows(self) -> int:
+        """Rows (lines) of character cells."""
+        return self[0]
+
+    @property
+    def cols(self) -> int:
+        """Columns of character cells."""
+        return self[1]
+
+    @property
+    def xpixel(self) -> int:
+        """Width in pixels (0 when unknown)."""
+        return self[2]
+
+    @property
+    def ypixel(self) -> int:
+        """Height in pixels (0 when unknown)."""
+        return self[3]
+
+    def __repr__(self) -> str:
+        return f"Winsize(rows={self[0]}, cols={self[1]}, xpixel={self[2]}, ypixel={self[3]})"
 
 
 def get_winsize(fd: int) -> Winsize:

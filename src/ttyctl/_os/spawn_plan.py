@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import final
+
+from .._final import final
 
 __all__ = ["SpawnPlan"]
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import signal
 import termios
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
-__all__ = ["TermiosAttrs", "make_raw", "raw_mode", "restore_termios"]
+TYPE_CHECKING = False  # typing is for the type checker only: see _os/pty.py
+if TYPE_CHECKING:
+    from typing import Any
 
-#: The list that ``termios.tcgetattr`` returns: iflag, oflag, cflag, lflag,
-#: ispeed, ospeed, cc.
-TermiosAttrs = list[Any]
+    #: The list that ``termios.tcgetattr`` returns: iflag, oflag, cflag, lflag,
+    #: ispeed, ospeed, cc.
+    TermiosAttrs = list[Any]
+
+__all__ = ["make_raw", "raw_mode", "restore_termios"]
 
 
 def make_raw(attrs: TermiosAttrs) -> TermiosAttrs:
@@ -79,10 +81,12 @@ def raw_mode(fd: int) -> Iterator[TermiosAttrs]:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
-    if threading.current_thread() is threading.main_thread():
-        for signum in _FATAL_SIGNALS:
-            if signal.getsignal(signum) is signal.SIG_DFL:
+    for signum in _FATAL_SIGNALS:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            try:
                 previous[signum] = signal.signal(signum, _restore_and_die)
+            except ValueError:  # not the main thread, where only signals are handled
+                break
     try:
         termios.tcsetattr(fd, termios.TCSAFLUSH, make_raw(saved))
         yield saved
