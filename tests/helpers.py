@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,14 @@ import termios
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import pytest
+
+#: Marks a test that reads procps ``ps`` output.
+NEEDS_PS = pytest.mark.skipif(
+    shutil.which("ps") is None,
+    reason="procps ps is not installed (tools/test.sh installs it as root)",
+)
 
 PROGS = os.path.join(os.path.dirname(__file__), "progs")
 PYTHON = sys.executable

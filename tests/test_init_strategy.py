@@ -12,7 +12,7 @@ import os
 import pytest
 
 import ttyctl
-from tests.helpers import PROGS, PYTHON, children_of, read_stat, read_until, tty_nr_of
+from tests.helpers import NEEDS_PS, PROGS, PYTHON, children_of, read_stat, read_until, tty_nr_of
 
 STRATEGIES = ["init"]
 PROBE = os.path.join(PROGS, "probe.py")
@@ -94,6 +94,7 @@ def test_inherit_mode_end_state(strategy: str, new_group: bool) -> None:
             os.close(write_end)
 
 
+@NEEDS_PS
 @pytest.mark.parametrize("strategy", ["posix_spawn", "fork", "init"])
 def test_strategies_give_identical_console_state(strategy: str) -> None:
     """The ps columns and descriptors of a console child are the same whatever the strategy."""

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.helpers import (
+    NEEDS_PS,
     PROGS,
     PYTHON,
     Terminal,
@@ -99,6 +100,7 @@ def test_usage_errors_exit_2() -> None:
         assert result.stderr.strip(), argv
 
 
+@NEEDS_PS
 def test_the_program_gets_a_console_of_its_own(terminal: Terminal) -> None:
     """Under ttyctl run, the program leads a new session on a new PTY, not the caller's."""
     rc, raw = _run_on(terminal, "sh", "-c", "tty; ps -o sess=,tpgid=,stat= -p $$")

@@ -8,7 +8,7 @@ import os
 import pytest
 
 import ttyctl
-from tests.helpers import PROGS, PYTHON, read_stat, read_until, tty_nr_of
+from tests.helpers import NEEDS_PS, PROGS, PYTHON, read_stat, read_until, tty_nr_of
 
 STRATEGIES = ["posix_spawn", "fork"]
 PROBE = os.path.join(PROGS, "probe.py")
@@ -89,6 +89,7 @@ def test_inherit_mode_end_state(strategy: str, new_group: bool) -> None:
             os.close(write_end)
 
 
+@NEEDS_PS
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_strategies_give_identical_console_state(strategy: str) -> None:
     """The ps columns of a console child are the same whatever the strategy."""
