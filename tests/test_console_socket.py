@@ -320,6 +320,28 @@ def test_run_console_socket_sends_and_exits_with_status(sockdir: str) -> None:
         assert proc.wait(20) == 7
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_run_console_socket_passes_signals_on(sockdir: str, signum: int) -> None:
+    """As plain ``ttyctl run``: the signal reaches the program, whose status is reported."""
+    path = os.path.join(sockdir, "c.sock")
+    server, thread, got = _serve_one(path)
+    with server:
+        proc = subprocess.Popen(
+            ttyctl_argv("run", "--console-socket", path, "--", "sh", "-c",
+                        "echo READY; exec sleep 60"),
+            start_new_session=True,
+        )
+        thread.join(20)
+        assert got, "no console received"
+        fd, _ = got[0]
+        try:
+            read_until(fd, b"READY", timeout=30)
+            proc.send_signal(signum)
+            assert proc.wait(20) == 128 + signum
+        finally:
+            os.close(fd)
+
+
 def test_run_console_socket_without_receiver_starts_nothing(sockdir: str) -> None:
     path = os.path.join(sockdir, "nobody.sock")
     marker = os.path.join(sockdir, "ran")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Sequence
 from contextlib import ExitStack
 
 from ._os.pty import Winsize
 from .console_socket import send_console
+from .process import Process
+from .relay import FORWARDED_SIGNALS
 from .spawn import spawn
 
 __all__ = ["run_with_console_socket"]
@@ -30,7 +33,8 @@ def run_with_console_socket(
     after sending, so the terminal hangs up when the receiver closes its copy;
     with ``keep`` it holds (without reading) its copy until the program ends.
     Then waits for the program and returns its return code (negative for a
-    signal).
+    signal); meanwhile SIGTERM, SIGHUP, SIGINT and SIGQUIT are passed on to the
+    program's process group, as ``ttyctl run`` does.
 
     The connection is made before the program starts: a receiver that is not
     there raises :class:`OSError` naming ``socket_path`` and nothing is left
@@ -58,5 +62,25 @@ def run_with_console_socket(
             stack.callback(os.close, master)
         else:
             os.close(master)
+        _forward_signals(proc, stack)
         return proc.wait()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _forward_signals(proc: Process, stack: ExitStack) -> None:
+    """Until ``stack`` closes, pass TERM, HUP, INT and QUIT on to the program's group.
+
+    As ``ttyctl run`` does: the program decides what they mean, and its status
+    is reported. Only the main thread can handle signals; elsewhere nothing is
+    installed.
+    """
+
+    def forward(signum: int, frame: object) -> None:
+        proc.signal_group(signum)
+
+    for signum in FORWARDED_SIGNALS:
+        try:
+            previous = signal.signal(signum, forward)
+        except ValueError:  # not the main thread
+            return
+        stack.callback(signal.signal, signum, previous)
