@@ -28,7 +28,7 @@ from typing import Any, final
 
 from ._os.pty import Winsize
 from .errors import ClosedResourceError, ExpectEOF, ExpectTimeout
-from .process import Process
+from .process import Process, read_master
 from .sansio.expect import EOF, ExpectResult, ExpectScanner, Pattern
 from .spawn import spawn as _spawn
 
@@ -263,12 +263,11 @@ class AsyncProcess:
     def _read_now(self) -> bool:
         """One non-blocking read into the buffer; ``True`` if it got data or EOF."""
         try:
-            data = os.read(self._fd, _READ_SIZE)
+            data = read_master(self._fd, _READ_SIZE)  # b"" once every slave closed
         except BlockingIOError:
             return False
         except OSError as exc:
-            if exc.errno != errno.EIO:  # EIO: every slave closed, the end of output
-                self._error = exc
+            self._error = exc
             data = b""
         if data:
             self._buffer += data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import signal
@@ -102,13 +101,9 @@ def _loop(
                 # The hot path: one read (the line discipline hands out at
                 # most 4 KiB), one write; nothing else allocated.
                 try:
-                    data = read(master, _CHUNK)
+                    data = read_master(master, _CHUNK)  # b"" once every slave closed
                 except BlockingIOError:
                     continue
-                except OSError as exc:
-                    if exc.errno != errno.EIO:
-                        raise
-                    data = b""  # EIO: every slave descriptor is closed
                 if not data:
                     return _finish(proc, master, stdout_fd, output_ok, on_output)
                 if on_output is not None:
