@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 
@@ -134,6 +135,16 @@ def test_exit_status_passes_through_run_ctty(term: Terminal) -> None:
     caller = no_ctty_caller([*ttyctl_argv("run", "--ctty", term.path), "--", "sh", "-c",
                              "kill -USR1 $$"])
     assert caller.wait(timeout=20) == 128 + 10
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_run_ctty_passes_signals_on(term: Terminal, signum: int) -> None:
+    """A signal to ``run --ctty`` reaches the program, whose status is reported."""
+    caller = no_ctty_caller([*ttyctl_argv("run", "--ctty", term.path), "--", "sh", "-c",
+                             "echo READY; exec sleep 60"])
+    read_until(term.master, b"READY", timeout=20)
+    caller.send_signal(signum)
+    assert caller.wait(timeout=20) == 128 + signum
 
 
 # -- busybox cttyhack on the same setup --------------------------------------

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 from collections.abc import Sequence
 from contextlib import ExitStack
 
 from ._os.pty import Winsize
+from ._os.sigforward import forwarding_signals
 from .console_socket import send_console
-from .process import Process
-from .relay import FORWARDED_SIGNALS
 from .spawn import spawn
 
 __all__ = ["run_with_console_socket"]
@@ -50,6 +48,7 @@ def run_with_console_socket(
             sock.connect(path)
         except OSError as exc:
             raise type(exc)(exc.errno, exc.strerror, path) from None
+        deliver_to = stack.enter_context(forwarding_signals())
         proc = stack.enter_context(spawn(argv, winsize=winsize))
         master = proc.take_master()
         try:
@@ -62,25 +61,7 @@ def run_with_console_socket(
             stack.callback(os.close, master)
         else:
             os.close(master)
-        _forward_signals(proc, stack)
+        deliver_to(proc.signal_group)
         return proc.wait()
     raise AssertionError("unreachable")  # pragma: no cover
 
-
-def _forward_signals(proc: Process, stack: ExitStack) -> None:
-    """Until ``stack`` closes, pass TERM, HUP, INT and QUIT on to the program's group.
-
-    As ``ttyctl run`` does: the program decides what they mean, and its status
-    is reported. Only the main thread can handle signals; elsewhere nothing is
-    installed.
-    """
-
-    def forward(signum: int, frame: object) -> None:
-        proc.signal_group(signum)
-
-    for signum in FORWARDED_SIGNALS:
-        try:
-            previous = signal.signal(signum, forward)
-        except ValueError:  # not the main thread
-            return
-        stack.callback(signal.signal, signum, previous)

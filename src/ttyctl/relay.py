@@ -9,13 +9,12 @@ from collections.abc import Callable
 
 from ._os.fdio import write_all
 from ._os.pty import get_winsize, set_winsize
+from ._os.sigforward import FORWARDED_SIGNALS
 from .errors import ExpectTimeout
 from .process import Process, read_master
 
 __all__ = ["FORWARDED_SIGNALS", "relay"]
 
-#: Signals that ``ttyctl run`` passes on to the program's process group.
-FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT)
 
 _CHUNK = 65536
 _EOF_CHAR = b"\x04"  # VEOF at its default; sent when a piped stdin ends

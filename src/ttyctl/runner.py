@@ -95,26 +95,23 @@ def run_on_terminal(argv: Sequence[str], device: str, *, sysfs: str = "/sys") ->
     the program. Returns its return code (negative for a signal). Raises as
     :func:`spawn` in the ``"terminal"`` mode.
     """
-    import signal
-
     if device == "console":
         from ._os.ctty import resolve_console
 
         device = resolve_console(sysfs)
-    proc = spawn(argv, mode="terminal", tty=device)
-    def _forward(signum: int, _frame: object) -> None:
-        # Not proc.send_signal: this may interrupt proc.wait() holding its lock.
-        if proc.returncode is None:
-            try:
-                os.kill(proc.pid, signum)
-            except ProcessLookupError:
-                pass
+    from ._os.sigforward import forwarding_signals
 
-    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT)
-    previous = {signum: signal.signal(signum, _forward) for signum in forwarded}
-    try:
+    with forwarding_signals() as deliver_to:
+        proc = spawn(argv, mode="terminal", tty=device)
+
+        def send(signum: int) -> None:
+            # Not proc.send_signal: this may interrupt proc.wait() holding its lock.
+            if proc.returncode is None:
+                try:
+                    os.kill(proc.pid, signum)
+                except ProcessLookupError:
+                    pass
+
         with proc:
+            deliver_to(send)
             return proc.wait()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
