@@ -355,32 +355,25 @@ class Process:
         if self._closed:
             return
         self._closed = True
-        fd, self._master = self._master, -1
-        if fd >= 0:
-            os.close(fd)
+        self.close_console()
         if self.poll() is None:
             if self.mode != "console":
-                self._hangup()
+                self._signal_own_group(signal.SIGHUP)
             try:
                 self.wait(timeout)
             except TimeoutError:
-                self._kill_group()
+                self._signal_own_group(signal.SIGKILL)
                 self.wait()
         if self._pidfd >= 0:
             os.close(self._pidfd)
             self._pidfd = -1
 
-    def _hangup(self) -> None:
+    def _signal_own_group(self, signum: int) -> None:
+        """Signal the program's group, or the program alone if it shares ours."""
         if self.pgid != os.getpgrp():
-            self.signal_group(signal.SIGHUP)
+            self.signal_group(signum)
         else:
-            self.send_signal(signal.SIGHUP)
-
-    def _kill_group(self) -> None:
-        if self.pgid != os.getpgrp():
-            self.signal_group(signal.SIGKILL)
-        else:
-            self.send_signal(signal.SIGKILL)
+            self.send_signal(signum)
 
     def __enter__(self) -> Process:
         return self
