@@ -82,7 +82,7 @@ def zombies_of(pid: int) -> list[int]:
         try:
             if read_stat(child).state == "Z":
                 out.append(child)
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # ESRCH: released meanwhile
             continue
     return out
 

@@ -54,8 +54,8 @@ def test_pid1_reaps_orphans(name: str) -> None:
     result = subprocess.run([*PID_NS, *_wrapper(name), PYTHON, ORPHAN], capture_output=True,
                             timeout=30, stdin=subprocess.DEVNULL, start_new_session=True)
     out = result.stdout.decode()
-    assert "PARENT 1\n" in out  # the orphan went to PID 1
-    assert "REAPED" in out, out
+    assert "PARENT 1\n" in out, result.stderr.decode()  # the orphan went to PID 1
+    assert "REAPED" in out, (out, result.stderr.decode())
     assert result.returncode == 0
 
 

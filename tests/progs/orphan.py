@@ -33,7 +33,9 @@ while time.monotonic() < deadline:
     try:
         with open(f"/proc/{gc}/stat", "rb") as f:
             state = f.read().rsplit(b")", 1)[1].split()[0].decode()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
+        # ESRCH: the entry was opened but the task was released (reaped) before
+        # the read; gone either way.
         print("REAPED", gc, flush=True)
         break
     time.sleep(0.01)
