@@ -87,6 +87,21 @@ def zombies_of(pid: int) -> list[int]:
     return out
 
 
+def wait_blocked(pid: int, timeout: float = 10.0) -> None:
+    """Wait until ``pid`` sleeps in the kernel (state S), e.g. blocked in read().
+
+    A Python program that prints a marker and then calls input() can take a
+    signal in the C code before the read() syscall: the KeyboardInterrupt is
+    then pending while read() blocks for good. Tests send keyboard signals only
+    once the program is really blocked.
+    """
+    deadline = time.monotonic() + timeout
+    while read_stat(pid).state != "S":
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{pid} never blocked (state {read_stat(pid).state})")
+        time.sleep(0.002)
+
+
 def open_fds(pid: int | str = "self") -> set[int]:
     """Descriptors open in ``pid`` (the listing's own descriptor excluded)."""
     fds = {int(n) for n in os.listdir(f"/proc/{pid}/fd")}

@@ -26,6 +26,7 @@ from tests.helpers import (
     read_until,
     start_on_terminal,
     ttyctl_argv,
+    wait_blocked,
 )
 from tests.init_helpers import FGSHELL, ORPHAN, PID_NS, SIGECHO, WRAPPERS
 
@@ -167,6 +168,7 @@ def test_program_gets_the_foreground_and_ctrl_c(term: Terminal) -> None:
         assert (pgid, fg) == (pid, pid)  # its own group, in the foreground
         assert sid == proc.pid  # init leads the session that owns the terminal
         assert read_stat(proc.pid).tpgid == pid
+        wait_blocked(pid)  # in input()'s read(), where SIGINT cannot be missed
         os.write(term.master, b"\x03")  # Ctrl-C goes to the foreground group only
         assert proc.wait(timeout=20) == 128 + signal.SIGINT
     finally:

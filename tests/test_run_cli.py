@@ -16,10 +16,12 @@ from tests.helpers import (
     PROGS,
     PYTHON,
     Terminal,
+    children_of,
     read_stat,
     read_until,
     start_on_terminal,
     ttyctl_argv,
+    wait_blocked,
 )
 
 
@@ -126,6 +128,8 @@ def test_raw_relay_keys_and_ctrl_c(terminal: Terminal) -> None:
         read_until(terminal.master, b"READY", timeout=20)
         os.write(terminal.master, b"hello\r")
         read_until(terminal.master, b"GOT hello", timeout=10)
+        (program,) = children_of(proc.pid)
+        wait_blocked(program)  # in time.sleep(), where SIGINT cannot be missed
         os.write(terminal.master, b"\x03")
         assert proc.wait(timeout=10) == 130
     finally:

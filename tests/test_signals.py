@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import ttyctl
-from tests.helpers import PROGS, PYTHON, read_stat, read_until
+from tests.helpers import PROGS, PYTHON, read_stat, read_until, wait_blocked
 
 STRATEGIES = ["posix_spawn", "fork"]
 
@@ -55,6 +55,7 @@ def test_detached_sleep_survives_ctrl_c_of_the_console() -> None:
         detached = int(out.split(b"DETACHED ")[1].split()[0])
         try:
             assert read_stat(detached).sid == detached
+            wait_blocked(proc.pid)  # in time.sleep(), where SIGINT cannot be missed
             proc.write(b"\x03")
             assert proc.wait(timeout=10) == -signal.SIGINT
             assert read_stat(detached).state in "SR"  # still alive, not a zombie
